@@ -1,0 +1,406 @@
+"""Synthetic mentoring programmes with planted structure, for benchmarks and tests.
+
+A programme is a list of mentee and mentor :class:`~matchsvc.profiles.Profile` objects plus the
+*planted truth* that generated them. The latent model, per person:
+
+1. a **domain** and a **sub-topic** of :data:`benchmarks.taxonomy.DOMAINS` (the latent cluster,
+   ``cluster = 4 * domain + subtopic``), drawn from fixed, slightly different shares for mentees
+   and mentors, so some topics are scarce in mentors;
+2. a **latent interest vector** over the 24 skills of the domain: a Dirichlet draw whose mass is
+   concentrated on the six skills of the sub-topic (``alpha = 0.15`` elsewhere in the domain,
+   ``2.0`` in the sub-topic);
+3. observed fields drawn from it: skills (a weighted sample without replacement from the latent
+   vector, sometimes plus one skill from another domain), a goal sentence built from the
+   sub-topic's themes (sometimes mentioning a sibling sub-topic), and nuisance fields independent
+   of the latent cluster: communication style, channels, languages, time zone, availability,
+   meeting frequency, organisation, capacity (mentors) and demand (mentees).
+
+**Planted affinity** of mentee ``i`` and mentor ``j``: ``1[same cluster] + cos(z_i, z_j)`` when
+they share a domain, undefined (never a best fit) otherwise; mentors on ``i``'s ``exclude`` list
+are never a best fit either. :attr:`PlantedTruth.best` lists each mentee's ``k`` mentors of highest
+planted affinity, best first, ties broken by mentor index, padded with ``-1`` when fewer than ``k``
+mentors share the domain. So a mentee's planted best mentors are exactly those of its latent
+cluster first, ordered by how close their latent interests are.
+
+Everything is drawn from one ``numpy.random.Generator`` seeded explicitly: the same arguments give
+identical profiles and truth. Free texts come from templates, so the number of distinct texts is
+bounded (about 1,500 at most) whatever the number of people, which keeps cold embedding cheap.
+Tested from 50 to 100,000 people.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+from numpy.typing import NDArray
+
+from benchmarks.taxonomy import (
+    COMMUNICATION_STYLES,
+    DOMAINS,
+    LANGUAGES,
+    ORGANISATIONS,
+    TIMEZONES,
+)
+from matchsvc.profiles import CHANNELS, FREQUENCIES, Availability, Communication, Profile
+
+__all__ = ["PlantedTruth", "Programme", "generate_programme", "planted_best"]
+
+N_DOMAINS = len(DOMAINS)
+N_SUB = len(DOMAINS[0].subtopics)
+SKILLS_PER_SUB = len(DOMAINS[0].subtopics[0].skills)
+LATENT_DIM = N_SUB * SKILLS_PER_SUB  # latent interests live on the skills of one domain
+N_CLUSTERS = N_DOMAINS * N_SUB
+
+# Shares of the domains among mentees and mentors: mentors are scarce in data/ML and product.
+_MENTEE_DOMAIN_SHARE = np.array([0.22, 0.22, 0.14, 0.14, 0.10, 0.10, 0.08])
+_MENTOR_DOMAIN_SHARE = np.array([0.24, 0.16, 0.11, 0.20, 0.10, 0.11, 0.08])
+_CAPACITY_VALUES = np.array([1, 2, 3, 4, 5])
+_CAPACITY_SHARE = np.array([0.10, 0.25, 0.35, 0.20, 0.10])  # mean 2.95
+_DEMAND_VALUES = np.array([1, 2])
+_DEMAND_SHARE = np.array([0.9, 0.1])  # mean 1.1
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+_MENTEE_TEMPLATES = (
+    "I want to get better at {a}.",
+    "Looking for guidance on {a} as I grow in {d}.",
+    "My goal this year: {a}, and some {b} too.",
+    "I am new to {d} and want help with {a}.",
+)
+_MENTOR_TEMPLATES = (
+    "As a {r} I enjoy helping people with {a}.",
+    "I can share {y} years of experience in {a} and {b}.",
+    "Happy to mentor on {a} and careers in {d}.",
+    "{y} years in {d}; ask me about {a}.",
+)
+_YEARS = ("5", "10", "15", "20")
+
+
+@dataclass(frozen=True, slots=True)
+class PlantedTruth:
+    """The latent variables a programme was drawn from (row ``i`` = ``mentees[i]``).
+
+    Attributes:
+        mentee_cluster: ``(n,)`` int64 latent cluster, ``4 * domain + subtopic``.
+        mentor_cluster: ``(m,)`` int64.
+        mentee_latent: ``(n, 24)`` float32 latent interests over the mentee's domain skills
+            (unit L2 norm).
+        mentor_latent: ``(m, 24)`` float32, same for mentors.
+        excluded: ``(e, 2)`` int64 (mentee, mentor) pairs from the mentees' exclude lists.
+        best: ``(n, k)`` int64 planted best mentors, best first, ``-1`` padding (see module doc).
+    """
+
+    mentee_cluster: NDArray[np.int64]
+    mentor_cluster: NDArray[np.int64]
+    mentee_latent: NDArray[np.float32]
+    mentor_latent: NDArray[np.float32]
+    excluded: NDArray[np.int64]
+    best: NDArray[np.int64]
+
+    @property
+    def mentee_domain(self) -> NDArray[np.int64]:
+        """``(n,)`` latent domain of each mentee."""
+        return self.mentee_cluster // N_SUB
+
+    @property
+    def mentor_domain(self) -> NDArray[np.int64]:
+        """``(m,)`` latent domain of each mentor."""
+        return self.mentor_cluster // N_SUB
+
+
+@dataclass(frozen=True, slots=True)
+class Programme:
+    """A generated programme: people plus the truth they were drawn from."""
+
+    mentees: tuple[Profile, ...]
+    mentors: tuple[Profile, ...]
+    truth: PlantedTruth
+    seed: int
+
+    @property
+    def capacity(self) -> NDArray[np.int64]:
+        """``(m,)`` mentor capacities."""
+        return np.array([p.capacity for p in self.mentors], dtype=np.int64)
+
+    @property
+    def demand(self) -> NDArray[np.int64]:
+        """``(n,)`` mentee demands."""
+        return np.array([p.demand for p in self.mentees], dtype=np.int64)
+
+    def texts(self) -> set[str]:
+        """Every distinct free text of the programme (skills, goals, styles)."""
+        out: set[str] = set()
+        for p in (*self.mentees, *self.mentors):
+            out.update(p.skills)
+            out.add(p.goals)
+            out.add(p.communication.style)
+        out.discard("")
+        return out
+
+    def subset(self, n_mentees: int, n_mentors: int) -> Programme:
+        """The first ``n_mentees`` mentees and first ``n_mentors`` mentors, truth recomputed.
+
+        People are drawn independently, so a prefix is itself a sample of the same model; the
+        texts of a prefix are a subset of the whole's (an embedding cache stays warm).
+        """
+        if not (1 <= n_mentees <= len(self.mentees) and 1 <= n_mentors <= len(self.mentors)):
+            raise ValueError(
+                f"subset ({n_mentees}, {n_mentors}) must be within (1..{len(self.mentees)}, "
+                f"1..{len(self.mentors)})"
+            )
+        t = self.truth
+        keep = (t.excluded[:, 0] < n_mentees) & (t.excluded[:, 1] < n_mentors)
+        excluded = t.excluded[keep]
+        k = t.best.shape[1]
+        best = planted_best(
+            t.mentee_cluster[:n_mentees],
+            t.mentor_cluster[:n_mentors],
+            t.mentee_latent[:n_mentees],
+            t.mentor_latent[:n_mentors],
+            excluded,
+            k=k,
+        )
+        truth = PlantedTruth(
+            t.mentee_cluster[:n_mentees],
+            t.mentor_cluster[:n_mentors],
+            t.mentee_latent[:n_mentees],
+            t.mentor_latent[:n_mentors],
+            excluded,
+            best,
+        )
+        return Programme(self.mentees[:n_mentees], self.mentors[:n_mentors], truth, self.seed)
+
+
+def planted_best(
+    mentee_cluster: NDArray[np.int64],
+    mentor_cluster: NDArray[np.int64],
+    mentee_latent: NDArray[np.float32],
+    mentor_latent: NDArray[np.float32],
+    excluded: NDArray[np.int64],
+    *,
+    k: int = 5,
+) -> NDArray[np.int64]:
+    """Each mentee's ``k`` mentors of highest planted affinity (see the module docstring).
+
+    Returns an ``(n, k)`` int64 array, best first, ties broken by lower mentor index, ``-1`` where
+    fewer than ``k`` eligible mentors (same domain, not excluded) exist. Works domain by domain,
+    so memory stays at one domain's block even for 100,000 people.
+    """
+    n = len(mentee_cluster)
+    best = np.full((n, k), -1, dtype=np.int64)
+    mentee_domain = mentee_cluster // N_SUB
+    mentor_domain = mentor_cluster // N_SUB
+    excl_by_mentee: dict[int, list[int]] = {}
+    for i, j in excluded.tolist():
+        excl_by_mentee.setdefault(i, []).append(j)
+    for d in range(N_DOMAINS):
+        rows = np.flatnonzero(mentee_domain == d)
+        cols = np.flatnonzero(mentor_domain == d)
+        if rows.size == 0 or cols.size == 0:
+            continue
+        col_pos = {int(j): p for p, j in enumerate(cols)}
+        for start in range(0, rows.size, 4096):
+            r = rows[start : start + 4096]
+            aff = mentee_latent[r].astype(np.float64) @ mentor_latent[cols].astype(np.float64).T
+            aff += mentee_cluster[r, None] == mentor_cluster[None, cols]
+            for local, i in enumerate(r.tolist()):
+                for j in excl_by_mentee.get(i, ()):
+                    if j in col_pos:
+                        aff[local, col_pos[j]] = -np.inf
+            kk = min(k, cols.size)
+            if kk < cols.size:
+                cand = np.argpartition(-aff, kk - 1, axis=1)[:, :kk]
+            else:
+                cand = np.broadcast_to(np.arange(cols.size), (r.size, cols.size))
+            cand = np.sort(cand, axis=1)  # lower mentor index first among equal affinities
+            rank = np.argsort(-np.take_along_axis(aff, cand, axis=1), axis=1, kind="stable")
+            order = np.take_along_axis(cand, rank, axis=1)
+            top = cols[order]
+            valid = np.take_along_axis(aff, order, axis=1) > -np.inf
+            best[r, :kk] = np.where(valid, top, -1)
+    return best
+
+
+def _pick(rng: np.random.Generator, share: NDArray[np.float64], size: int) -> NDArray[np.int64]:
+    return rng.choice(len(share), size=size, p=share / share.sum()).astype(np.int64)
+
+
+def _latent(rng: np.random.Generator, sub: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Dirichlet interests over the 24 domain skills, concentrated on the sub-topic's six."""
+    alpha = np.full((sub.size, LATENT_DIM), 0.15)
+    own = sub[:, None] * SKILLS_PER_SUB + np.arange(SKILLS_PER_SUB)[None, :]
+    np.put_along_axis(alpha, own, 2.0, axis=1)
+    g = rng.gamma(alpha)
+    g = np.maximum(g, 1e-12)
+    return g / g.sum(axis=1, keepdims=True)
+
+
+def _people(
+    rng: np.random.Generator,
+    count: int,
+    domain_share: NDArray[np.float64],
+    *,
+    mentor: bool,
+) -> tuple[list[dict[str, object]], NDArray[np.int64], NDArray[np.float32]]:
+    """Draw ``count`` people of one side; returns their fields, clusters and latent vectors."""
+    domain = _pick(rng, domain_share, count)
+    sub = rng.integers(0, N_SUB, size=count).astype(np.int64)
+    cluster = domain * N_SUB + sub
+    weights = _latent(rng, sub)
+    n_skills = rng.integers(4, 9, size=count) if mentor else rng.integers(3, 7, size=count)
+    # weighted sampling without replacement: top-k of log(w) + Gumbel noise
+    keys = np.log(weights) + rng.gumbel(size=weights.shape)
+    order = np.argsort(-keys, axis=1)
+    noise_skill = rng.random(count) < 0.15
+    noise_domain = (domain + rng.integers(1, N_DOMAINS, size=count)) % N_DOMAINS
+    noise_idx = rng.integers(0, LATENT_DIM, size=count)
+    second_sub = (sub + rng.integers(1, N_SUB, size=count)) % N_SUB
+    mention_second = rng.random(count) < 0.3
+    theme_a = rng.integers(0, 1 << 30, size=count)
+    theme_b = rng.integers(0, 1 << 30, size=count)
+    templates = _MENTOR_TEMPLATES if mentor else _MENTEE_TEMPLATES
+    template = rng.integers(0, len(templates), size=count)
+    role = rng.integers(0, 3, size=count)
+    years = rng.integers(0, len(_YEARS), size=count)
+    style = rng.integers(0, len(COMMUNICATION_STYLES), size=count)
+    lang_names = [name for name, _ in LANGUAGES]
+    lang = _pick(rng, np.array([s for _, s in LANGUAGES]), count)
+    speaks_en = rng.random(count) < 0.8
+    tz_names = [name for name, _ in TIMEZONES]
+    tz = _pick(rng, np.array([s for _, s in TIMEZONES]), count)
+    channel_mask = rng.random((count, len(CHANNELS))) < 0.5
+    channel_mask[np.arange(count), rng.integers(0, len(CHANNELS), size=count)] = True
+    freq = rng.integers(0, len(FREQUENCIES), size=count)
+    n_slots = rng.integers(1, 4, size=count)
+    slot_day = rng.integers(0, 5, size=(count, 3))
+    slot_start = rng.integers(8, 19, size=(count, 3))
+    org = rng.integers(0, len(ORGANISATIONS), size=count)
+    capacity = _CAPACITY_VALUES[_pick(rng, _CAPACITY_SHARE, count)]
+    demand = _DEMAND_VALUES[_pick(rng, _DEMAND_SHARE, count)]
+    seniority = rng.integers(8, 25, size=count) if mentor else rng.integers(0, 8, size=count)
+
+    people: list[dict[str, object]] = []
+    for p in range(count):
+        d = DOMAINS[int(domain[p])]
+        t = d.subtopics[int(sub[p])]
+        skills = [
+            d.subtopics[int(q) // SKILLS_PER_SUB].skills[int(q) % SKILLS_PER_SUB]
+            for q in order[p, : int(n_skills[p])]
+        ]
+        if noise_skill[p]:
+            nd = DOMAINS[int(noise_domain[p])]
+            q = int(noise_idx[p])
+            skills.append(nd.subtopics[q // SKILLS_PER_SUB].skills[q % SKILLS_PER_SUB])
+        a = t.themes[int(theme_a[p]) % len(t.themes)]
+        other = d.subtopics[int(second_sub[p])] if mention_second[p] else t
+        b_choices = [x for x in other.themes if x != a] or list(other.themes)
+        b = b_choices[int(theme_b[p]) % len(b_choices)]
+        goals = templates[int(template[p])].format(
+            a=a, b=b, d=d.name, r=d.roles[int(role[p])], y=_YEARS[int(years[p])]
+        )
+        languages = [lang_names[int(lang[p])]]
+        if languages[0] != "en" and speaks_en[p]:
+            languages.append("en")
+        slots = sorted(
+            {(int(slot_day[p, s]), int(slot_start[p, s])) for s in range(int(n_slots[p]))}
+        )
+        availability = tuple(
+            Availability(day=_DAYS[dd], start=f"{h:02d}:00", end=f"{h + 2:02d}:00")  # type: ignore[arg-type]
+            for dd, h in slots
+        )
+        people.append(
+            {
+                "skills": tuple(skills),
+                "goals": goals,
+                "communication": Communication(
+                    style=COMMUNICATION_STYLES[int(style[p])],
+                    channels=tuple(
+                        c for c, on in zip(CHANNELS, channel_mask[p], strict=True) if on
+                    ),
+                    languages=tuple(languages),
+                    timezone=tz_names[int(tz[p])],
+                    availability=availability,
+                    frequency=FREQUENCIES[int(freq[p])],
+                ),
+                "attributes": MappingProxyType(
+                    {
+                        "organisation": ORGANISATIONS[int(org[p])],
+                        "years_experience": int(seniority[p]),
+                        "domain": d.name,
+                    }
+                ),
+                "capacity": int(capacity[p]) if mentor else 1,
+                "demand": 1 if mentor else int(demand[p]),
+            }
+        )
+    latent = weights / np.linalg.norm(weights, axis=1, keepdims=True)
+    return people, cluster, latent.astype(np.float32)
+
+
+def generate_programme(
+    n_mentees: int,
+    n_mentors: int | None = None,
+    *,
+    seed: int,
+    exclude_rate: float = 0.02,
+    truth_k: int = 5,
+) -> Programme:
+    """Draw a synthetic programme of ``n_mentees`` mentees and ``n_mentors`` mentors.
+
+    Args:
+        n_mentees: number of mentees, at least 1.
+        n_mentors: number of mentors; default ``ceil(n_mentees / 2.5)``, which with the mean
+            capacity 2.95 and mean demand 1.1 gives about 7% more mentor places than requests.
+        seed: seed of the ``numpy.random.Generator`` (PCG64) every draw comes from.
+        exclude_rate: share of mentees who exclude one random mentor (``Profile.exclude``).
+        truth_k: how many planted best mentors to record per mentee.
+
+    Returns:
+        A :class:`Programme`; identical for identical arguments. ``mentees[i].id`` is
+        ``"mentee-{i:06d}"``, ``mentors[j].id`` is ``"mentor-{j:06d}"``.
+
+    Raises:
+        ValueError: a count below 1, ``exclude_rate`` outside [0, 1] or ``truth_k`` below 1.
+    """
+    if n_mentors is None:
+        n_mentors = max(1, math.ceil(n_mentees / 2.5))
+    if n_mentees < 1 or n_mentors < 1:
+        raise ValueError(
+            f"need at least one mentee and one mentor, got {n_mentees} and {n_mentors}"
+        )
+    if not 0.0 <= exclude_rate <= 1.0:
+        raise ValueError(f"exclude_rate must be in [0, 1], got {exclude_rate}")
+    if truth_k < 1:
+        raise ValueError(f"truth_k must be at least 1, got {truth_k}")
+    rng = np.random.default_rng(seed)
+    mentee_fields, mentee_cluster, mentee_latent = _people(
+        rng, n_mentees, _MENTEE_DOMAIN_SHARE, mentor=False
+    )
+    mentor_fields, mentor_cluster, mentor_latent = _people(
+        rng, n_mentors, _MENTOR_DOMAIN_SHARE, mentor=True
+    )
+    excluding = np.flatnonzero(rng.random(n_mentees) < exclude_rate)
+    excluded_mentor = rng.integers(0, n_mentors, size=excluding.size)
+    excluded = np.stack([excluding, excluded_mentor], axis=1).astype(np.int64).reshape(-1, 2)
+    exclude_of = {int(i): f"mentor-{int(j):06d}" for i, j in excluded.tolist()}
+    mentees = tuple(
+        Profile(
+            id=f"mentee-{i:06d}",
+            exclude=(exclude_of[i],) if i in exclude_of else (),
+            **f,  # type: ignore[arg-type]
+        )
+        for i, f in enumerate(mentee_fields)
+    )
+    mentors = tuple(
+        Profile(id=f"mentor-{j:06d}", **f)  # type: ignore[arg-type]
+        for j, f in enumerate(mentor_fields)
+    )
+    best = planted_best(
+        mentee_cluster, mentor_cluster, mentee_latent, mentor_latent, excluded, k=truth_k
+    )
+    truth = PlantedTruth(
+        mentee_cluster, mentor_cluster, mentee_latent, mentor_latent, excluded, best
+    )
+    return Programme(mentees, mentors, truth, seed)
