@@ -1,0 +1,56 @@
+"""Scoring: profiles -> embeddings -> facet similarities -> compatibility matrix + constraint mask.
+
+A pure numeric core (numpy/scipy in, numpy/dataclasses out); the web layer converts to and from
+these types. Typical use::
+
+    cache = EmbeddingCache(load_encoder(), Path("data/embeddings.sqlite3"))
+    compat = build_compatibility(mentees, mentors, ScoringOptions(), cache)
+    compat.scores, compat.allowed  # -> the assignment solvers
+"""
+
+from __future__ import annotations
+
+from matchsvc.scoring._calendar import SLOT_MINUTES, SLOTS_PER_WEEK, availability_slots
+from matchsvc.scoring._compatibility import COMMUNICATION_BLEND, Compatibility, build_compatibility
+from matchsvc.scoring._facets import NEUTRAL
+from matchsvc.scoring._options import (
+    CONSTRAINT_NAMES,
+    DEFAULT_REFERENCE_DATE,
+    DEFAULT_WEIGHTS,
+    FACETS,
+    Constraints,
+    Criterion,
+    CriterionKind,
+    ScoringOptions,
+    normalized_weights,
+    validate_options,
+)
+from matchsvc.scoring._validate import ISO_639_1, validate_people
+from matchsvc.scoring.cache import CacheStats, Embedder, EmbeddingCache, normalize_text, text_key
+
+__all__ = [
+    "COMMUNICATION_BLEND",
+    "CONSTRAINT_NAMES",
+    "DEFAULT_REFERENCE_DATE",
+    "DEFAULT_WEIGHTS",
+    "FACETS",
+    "ISO_639_1",
+    "NEUTRAL",
+    "SLOTS_PER_WEEK",
+    "SLOT_MINUTES",
+    "CacheStats",
+    "Compatibility",
+    "Constraints",
+    "Criterion",
+    "CriterionKind",
+    "Embedder",
+    "EmbeddingCache",
+    "ScoringOptions",
+    "availability_slots",
+    "build_compatibility",
+    "normalize_text",
+    "normalized_weights",
+    "text_key",
+    "validate_options",
+    "validate_people",
+]

@@ -1,0 +1,161 @@
+"""Facet kernels: arrays in, ``(n, m)`` float32 arrays in [0, 1] out. No profiles, no ids.
+
+Cosine similarities of unit vectors are mapped to [0, 1] by ``clip(cos, 0, 1)``: unrelated or
+opposite texts both score 0, which keeps the scale of a "good" match where the model puts it
+(MiniLM rarely gives negative cosines, so ``(cos + 1) / 2`` would squeeze all pairs into
+[0.45, 1] and blur the differences).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+__all__ = [
+    "NEUTRAL",
+    "cosine_facet",
+    "jaccard_from_counts",
+    "overlap_slots",
+    "skills_facet",
+]
+
+NEUTRAL = np.float32(0.5)
+"""Value of a facet (or part of one) when either person left the field empty."""
+
+_BLOCK_ELEMENTS = 1 << 23  # temporaries of about 32 MB float32 in the skills kernel
+_MENTEE_BLOCK = 2048
+
+
+def cosine_facet(
+    rows: NDArray[np.float32],
+    cols: NDArray[np.float32],
+    row_known: NDArray[np.bool_],
+    col_known: NDArray[np.bool_],
+) -> NDArray[np.float32]:
+    """``clip(rows @ cols.T, 0, 1)``, with :data:`NEUTRAL` where either side is unknown.
+
+    Args:
+        rows: ``(n, d)`` unit vectors (any value where ``row_known`` is False).
+        cols: ``(m, d)`` unit vectors.
+        row_known, col_known: which people gave the text.
+    """
+    out = rows @ cols.T
+    np.clip(out, 0.0, 1.0, out=out)
+    out[~row_known, :] = NEUTRAL
+    out[:, ~col_known] = NEUTRAL
+    return out
+
+
+def skills_facet(
+    vectors: NDArray[np.float32],
+    mentee_skills: Sequence[Sequence[int]],
+    mentor_skills: Sequence[Sequence[int]],
+) -> NDArray[np.float32]:
+    """Skill coverage: for each mentee skill, the best mentor skill; the mean over the former.
+
+    ``facet[i, j] = mean_{s in S_i} max_{t in T_j} clip(cos(v_s, v_t), 0, 1)``, and
+    :data:`NEUTRAL` when ``S_i`` or ``T_j`` is empty.
+
+    Works on distinct skills: similarities of the distinct mentee skills of a block of mentees
+    against the distinct mentor skills, expanded to each mentor's skill list and reduced with
+    ``np.maximum.reduceat``, then averaged per mentee by a sparse ``(mentees, skills)`` matrix
+    holding ``1 / |S_i|``. Temporaries stay near 32 MB whatever the input size.
+
+    Args:
+        vectors: ``(k, d)`` unit vectors; skill lists index its rows.
+        mentee_skills: per mentee, distinct row indices into ``vectors``.
+        mentor_skills: per mentor, distinct row indices into ``vectors``.
+    """
+    n, m = len(mentee_skills), len(mentor_skills)
+    out = np.full((n, m), NEUTRAL, dtype=np.float32)
+    mentor_counts = np.fromiter((len(s) for s in mentor_skills), dtype=np.int64, count=m)
+    with_skills = np.flatnonzero(mentor_counts)
+    if n == 0 or with_skills.size == 0:
+        return out
+    flat_global = np.fromiter(
+        (t for j in with_skills.tolist() for t in mentor_skills[j]), dtype=np.int64
+    )
+    mentor_vocab, flat = np.unique(flat_global, return_inverse=True)
+    offsets = np.concatenate(([0], np.cumsum(mentor_counts[with_skills])[:-1]))
+    mentor_vectors = vectors[mentor_vocab]
+    all_columns = with_skills.size == m
+    chunk = max(1, _BLOCK_ELEMENTS // max(flat.size, mentor_vocab.size))
+
+    for lo in range(0, n, _MENTEE_BLOCK):
+        hi = min(n, lo + _MENTEE_BLOCK)
+        rows: list[int] = []
+        cols: list[int] = []
+        weights: list[float] = []
+        for i in range(lo, hi):
+            skills = mentee_skills[i]
+            if skills:
+                rows.extend([i - lo] * len(skills))
+                cols.extend(skills)
+                weights.extend([1.0 / len(skills)] * len(skills))
+        if not rows:
+            continue
+        vocab, local = np.unique(np.asarray(cols, dtype=np.int64), return_inverse=True)
+        average = sp.csc_array(
+            (np.asarray(weights, dtype=np.float32), (np.asarray(rows), local)),
+            shape=(hi - lo, vocab.size),
+        )
+        block = np.zeros((hi - lo, with_skills.size), dtype=np.float32)
+        for s_lo in range(0, vocab.size, chunk):
+            s_hi = min(vocab.size, s_lo + chunk)
+            sims = vectors[vocab[s_lo:s_hi]] @ mentor_vectors.T
+            best = np.maximum.reduceat(sims[:, flat], offsets, axis=1)
+            np.clip(best, 0.0, 1.0, out=best)
+            block += np.asarray(average[:, s_lo:s_hi] @ best, dtype=np.float32)
+        has = np.fromiter(
+            (len(mentee_skills[i]) > 0 for i in range(lo, hi)), dtype=np.bool_, count=hi - lo
+        )
+        if all_columns:
+            out[lo:hi][has] = block[has]
+        else:
+            target = out[lo:hi]
+            target[np.ix_(has, with_skills)] = block[has]
+    return out
+
+
+def overlap_slots(
+    mentee_slots: NDArray[np.bool_], mentor_slots: NDArray[np.bool_]
+) -> NDArray[np.float32]:
+    """Shared slots per pair: ``(n, S) x (m, S) -> (n, m)`` counts, exact in float32.
+
+    Consecutive slot columns that are identical for everybody are merged into one column
+    weighted by their length before the matrix product, so hour-aligned windows cost 1/4 of
+    quarter-hour ones. Counts stay below 2**24, so float32 sums are exact.
+    """
+    n, m = mentee_slots.shape[0], mentor_slots.shape[0]
+    if n == 0 or m == 0:
+        return np.zeros((n, m), dtype=np.float32)
+    both = np.concatenate([mentee_slots, mentor_slots], axis=0)
+    changes = np.flatnonzero(np.any(both[:, 1:] != both[:, :-1], axis=0)) + 1
+    starts = np.concatenate(([0], changes))
+    lengths = np.diff(np.concatenate((starts, [both.shape[1]]))).astype(np.float32)
+    used = mentee_slots[:, starts].any(axis=0) & mentor_slots[:, starts].any(axis=0)
+    starts, lengths = starts[used], lengths[used]
+    left = mentee_slots[:, starts].astype(np.float32) * lengths
+    right = mentor_slots[:, starts].astype(np.float32)
+    counts: NDArray[np.float32] = np.matmul(left, right.T, dtype=np.float32)
+    return counts
+
+
+def jaccard_from_counts(
+    left: NDArray[np.float32], right: NDArray[np.float32]
+) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """Jaccard index and intersection size of multi-hot set rows.
+
+    Args:
+        left: ``(n, k)`` 0/1 rows; right: ``(m, k)`` 0/1 rows.
+
+    Returns:
+        ``(jaccard, intersection)``, each ``(n, m)``; ``jaccard`` is 0 where both sets are empty.
+    """
+    inter = np.matmul(left, right.T, dtype=np.float32)
+    union = left.sum(axis=1)[:, None] + right.sum(axis=1)[None, :] - inter
+    jaccard = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+    return jaccard, inter

@@ -1,0 +1,362 @@
+"""Entry checks on the people: every problem is an :class:`InvalidInputError` with a field path."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from matchsvc.errors import InvalidInputError
+from matchsvc.profiles import CHANNELS, FREQUENCIES, Profile
+from matchsvc.scoring._calendar import DAYS, parse_clock, parse_timezone
+from matchsvc.scoring._options import ScoringOptions, validate_options
+
+__all__ = ["ISO_639_1", "validate_people"]
+
+ISO_639_1: frozenset[str] = frozenset(
+    [
+        "aa",
+        "ab",
+        "ae",
+        "af",
+        "ak",
+        "am",
+        "an",
+        "ar",
+        "as",
+        "av",
+        "ay",
+        "az",
+        "ba",
+        "be",
+        "bg",
+        "bi",
+        "bm",
+        "bn",
+        "bo",
+        "br",
+        "bs",
+        "ca",
+        "ce",
+        "ch",
+        "co",
+        "cr",
+        "cs",
+        "cu",
+        "cv",
+        "cy",
+        "da",
+        "de",
+        "dv",
+        "dz",
+        "ee",
+        "el",
+        "en",
+        "eo",
+        "es",
+        "et",
+        "eu",
+        "fa",
+        "ff",
+        "fi",
+        "fj",
+        "fo",
+        "fr",
+        "fy",
+        "ga",
+        "gd",
+        "gl",
+        "gn",
+        "gu",
+        "gv",
+        "ha",
+        "he",
+        "hi",
+        "ho",
+        "hr",
+        "ht",
+        "hu",
+        "hy",
+        "hz",
+        "ia",
+        "id",
+        "ie",
+        "ig",
+        "ii",
+        "ik",
+        "io",
+        "is",
+        "it",
+        "iu",
+        "ja",
+        "jv",
+        "ka",
+        "kg",
+        "ki",
+        "kj",
+        "kk",
+        "kl",
+        "km",
+        "kn",
+        "ko",
+        "kr",
+        "ks",
+        "ku",
+        "kv",
+        "kw",
+        "ky",
+        "la",
+        "lb",
+        "lg",
+        "li",
+        "ln",
+        "lo",
+        "lt",
+        "lu",
+        "lv",
+        "mg",
+        "mh",
+        "mi",
+        "mk",
+        "ml",
+        "mn",
+        "mr",
+        "ms",
+        "mt",
+        "my",
+        "na",
+        "nb",
+        "nd",
+        "ne",
+        "ng",
+        "nl",
+        "nn",
+        "no",
+        "nr",
+        "nv",
+        "ny",
+        "oc",
+        "oj",
+        "om",
+        "or",
+        "os",
+        "pa",
+        "pi",
+        "pl",
+        "ps",
+        "pt",
+        "qu",
+        "rm",
+        "rn",
+        "ro",
+        "ru",
+        "rw",
+        "sa",
+        "sc",
+        "sd",
+        "se",
+        "sg",
+        "si",
+        "sk",
+        "sl",
+        "sm",
+        "sn",
+        "so",
+        "sq",
+        "sr",
+        "ss",
+        "st",
+        "su",
+        "sv",
+        "sw",
+        "ta",
+        "te",
+        "tg",
+        "th",
+        "ti",
+        "tk",
+        "tl",
+        "tn",
+        "to",
+        "tr",
+        "ts",
+        "tt",
+        "tw",
+        "ty",
+        "ug",
+        "uk",
+        "ur",
+        "uz",
+        "ve",
+        "vi",
+        "vo",
+        "wa",
+        "wo",
+        "xh",
+        "yi",
+        "yo",
+        "za",
+        "zh",
+        "zu",
+    ]
+)
+"""The two-letter ISO 639-1 language codes (lower case)."""
+
+
+def validate_people(
+    mentees: Sequence[Profile],
+    mentors: Sequence[Profile],
+    options: ScoringOptions | None = None,
+) -> None:
+    """Check both sides of a request; return ``None`` when everything is usable.
+
+    Checks, per person: a non-empty id unique within its side; ``exclude`` ids exist on the
+    other side; ``capacity`` (mentors) and ``demand`` (mentees) are integers >= 0; skills are
+    non-empty strings; channels are in :data:`~matchsvc.profiles.CHANNELS`; frequency is in
+    :data:`~matchsvc.profiles.FREQUENCIES`; languages are ISO 639-1 codes (any case); the time
+    zone is an IANA name or "UTC+HH:MM"; availability windows have a known day, "HH:MM" times
+    with end after start, and come with a time zone. With ``options``, the options are checked
+    too and attributes used by ``gap`` criteria must be numbers.
+
+    Raises:
+        InvalidInputError: the first problem found, with ``field`` like ``"mentees[2].id"`` or
+            ``"mentors[0].communication.availability[1].end"``.
+    """
+    if options is not None:
+        validate_options(options)
+    ids: dict[str, set[str]] = {}
+    for side, people in (("mentees", mentees), ("mentors", mentors)):
+        seen: dict[str, int] = {}
+        for i, person in enumerate(people):
+            where = f"{side}[{i}]"
+            if not isinstance(person, Profile):
+                raise InvalidInputError(
+                    f"{where} is a {type(person).__name__}, not a Profile", field=where
+                )
+            if not isinstance(person.id, str) or not person.id.strip():
+                raise InvalidInputError(
+                    f"{where} has an empty id: give every person a non-empty id",
+                    field=f"{where}.id",
+                )
+            if person.id in seen:
+                raise InvalidInputError(
+                    f"duplicate id {person.id!r}: {side}[{seen[person.id]}] and {where} share "
+                    "it; ids must be unique within a side",
+                    field=f"{where}.id",
+                )
+            seen[person.id] = i
+            _check_person(person, where, side)
+        ids[side] = set(seen)
+    for side, other, people in (
+        ("mentees", "mentors", mentees),
+        ("mentors", "mentees", mentors),
+    ):
+        for i, person in enumerate(people):
+            for k, excluded in enumerate(person.exclude):
+                if excluded not in ids[other]:
+                    raise InvalidInputError(
+                        f"{side}[{i}] ({person.id!r}) excludes {excluded!r}, which is not one "
+                        f"of the {other}: remove it from exclude or add that {other[:-1]}",
+                        field=f"{side}[{i}].exclude[{k}]",
+                    )
+    if options is not None:
+        _check_attributes(mentees, mentors, options)
+
+
+def _check_person(person: Profile, where: str, side: str) -> None:
+    count_name = "capacity" if side == "mentors" else "demand"
+    count = getattr(person, count_name)
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        raise InvalidInputError(
+            f"{where}.{count_name} is {count!r}; use an integer >= 0",
+            field=f"{where}.{count_name}",
+        )
+    for k, skill in enumerate(person.skills):
+        if not isinstance(skill, str) or not skill.strip():
+            raise InvalidInputError(
+                f"{where}.skills[{k}] is {skill!r}; skills are non-empty strings",
+                field=f"{where}.skills[{k}]",
+            )
+    if not isinstance(person.goals, str):
+        raise InvalidInputError(
+            f"{where}.goals is a {type(person.goals).__name__}; use a string ('' for none)",
+            field=f"{where}.goals",
+        )
+    comm = person.communication
+    cwhere = f"{where}.communication"
+    if not isinstance(comm.style, str):
+        raise InvalidInputError(
+            f"{cwhere}.style is a {type(comm.style).__name__}; use a string ('' for none)",
+            field=f"{cwhere}.style",
+        )
+    for k, channel in enumerate(comm.channels):
+        if channel not in CHANNELS:
+            raise InvalidInputError(
+                f"{cwhere}.channels[{k}] is {channel!r}; use one of {list(CHANNELS)}",
+                field=f"{cwhere}.channels[{k}]",
+            )
+    if comm.frequency is not None and comm.frequency not in FREQUENCIES:
+        raise InvalidInputError(
+            f"{cwhere}.frequency is {comm.frequency!r}; use one of {list(FREQUENCIES)} or None",
+            field=f"{cwhere}.frequency",
+        )
+    for k, language in enumerate(comm.languages):
+        if not isinstance(language, str) or language.lower() not in ISO_639_1:
+            raise InvalidInputError(
+                f"{cwhere}.languages[{k}] is {language!r}; use a two-letter ISO 639-1 code "
+                "such as 'en' or 'pt'",
+                field=f"{cwhere}.languages[{k}]",
+            )
+    if comm.timezone is not None:
+        try:
+            parse_timezone(comm.timezone)
+        except (ValueError, TypeError) as exc:
+            raise InvalidInputError(str(exc), field=f"{cwhere}.timezone") from None
+    for k, window in enumerate(comm.availability):
+        awhere = f"{cwhere}.availability[{k}]"
+        if window.day not in DAYS:
+            raise InvalidInputError(
+                f"{awhere}.day is {window.day!r}; use one of {list(DAYS)}", field=f"{awhere}.day"
+            )
+        try:
+            start = parse_clock(window.start, allow_24=False)
+        except ValueError as exc:
+            raise InvalidInputError(str(exc), field=f"{awhere}.start") from None
+        try:
+            end = parse_clock(window.end, allow_24=True)
+        except ValueError as exc:
+            raise InvalidInputError(str(exc), field=f"{awhere}.end") from None
+        if end <= start:
+            raise InvalidInputError(
+                f"{awhere} ends at {window.end} before it starts at {window.start}: a window "
+                "lies within one day; split an overnight window in two",
+                field=f"{awhere}.end",
+            )
+    if comm.availability and comm.timezone is None:
+        raise InvalidInputError(
+            f"{where} gives availability windows but no time zone: set communication.timezone "
+            "(e.g. 'Europe/Berlin' or 'UTC')",
+            field=f"{cwhere}.timezone",
+        )
+
+
+def _check_attributes(
+    mentees: Sequence[Profile], mentors: Sequence[Profile], options: ScoringOptions
+) -> None:
+    for crit in options.criteria:
+        if crit.kind != "gap":
+            continue
+        for side, people in (("mentees", mentees), ("mentors", mentors)):
+            for i, person in enumerate(people):
+                if crit.attribute not in person.attributes:
+                    continue
+                value = person.attributes[crit.attribute]
+                if (
+                    not isinstance(value, int | float)
+                    or isinstance(value, bool)
+                    or not math.isfinite(value)
+                ):
+                    raise InvalidInputError(
+                        f"{side}[{i}].attributes[{crit.attribute!r}] is {value!r}, but criterion "
+                        f"{crit.name!r} (kind 'gap') needs a finite number",
+                        field=f"{side}[{i}].attributes.{crit.attribute}",
+                    )

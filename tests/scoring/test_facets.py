@@ -1,0 +1,105 @@
+"""Facet kernels against direct computations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics.pairwise import cosine_similarity
+
+from matchsvc.scoring import _facets
+from matchsvc.scoring._facets import cosine_facet, jaccard_from_counts, overlap_slots, skills_facet
+
+
+def unit_rows(rng: np.random.Generator, k: int, d: int = 16) -> np.ndarray:
+    x = rng.normal(size=(k, d)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def direct_skills(vectors: np.ndarray, mentees: list[list[int]], mentors: list[list[int]]):
+    out = np.full((len(mentees), len(mentors)), 0.5)
+    for i, mine in enumerate(mentees):
+        for j, theirs in enumerate(mentors):
+            if mine and theirs:
+                sims = np.clip(cosine_similarity(vectors[mine], vectors[theirs]), 0, 1)
+                out[i, j] = sims.max(axis=1).mean()
+    return out
+
+
+def random_lists(rng: np.random.Generator, count: int, vocab: int) -> list[list[int]]:
+    return [
+        sorted(rng.choice(vocab, size=rng.integers(0, 5), replace=False).tolist())
+        for _ in range(count)
+    ]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_skills_facet_matches_direct_computation(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    vectors = unit_rows(rng, 30)
+    mentees, mentors = random_lists(rng, 25, 30), random_lists(rng, 12, 30)
+    got = skills_facet(vectors, mentees, mentors)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, direct_skills(vectors, mentees, mentors), atol=1e-6)
+
+
+def test_skills_facet_small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The blocked paths (mentee blocks, skill chunks) give the same numbers."""
+    rng = np.random.default_rng(7)
+    vectors = unit_rows(rng, 40)
+    mentees, mentors = random_lists(rng, 50, 40), random_lists(rng, 9, 40)
+    expected = skills_facet(vectors, mentees, mentors)
+    monkeypatch.setattr(_facets, "_BLOCK_ELEMENTS", 8)
+    monkeypatch.setattr(_facets, "_MENTEE_BLOCK", 7)
+    np.testing.assert_allclose(skills_facet(vectors, mentees, mentors), expected, atol=1e-6)
+
+
+def test_skills_facet_hand_example() -> None:
+    e = np.eye(3, dtype=np.float32)
+    half = np.array([[0.6, 0.8, 0.0]], dtype=np.float32)
+    vectors = np.vstack([e, half])  # rows: s0, s1, s2, mix of s0/s1
+    got = skills_facet(vectors, [[0, 1], [2], []], [[3], [0, 2], []])
+    expected = np.array(
+        [
+            [(0.6 + 0.8) / 2, (1.0 + 0.0) / 2, 0.5],
+            [0.0, 1.0, 0.5],
+            [0.5, 0.5, 0.5],
+        ]
+    )
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+
+
+def test_skills_facet_empty_shapes() -> None:
+    v = np.zeros((0, 4), dtype=np.float32)
+    assert skills_facet(v, [], []).shape == (0, 0)
+    np.testing.assert_array_equal(skills_facet(v, [[], []], []), np.zeros((2, 0)))
+    np.testing.assert_array_equal(skills_facet(v, [], [[]]), np.zeros((0, 1)))
+
+
+def test_cosine_facet_clips_and_neutralises() -> None:
+    rows = np.array([[1, 0], [0, 1], [0, 0]], dtype=np.float32)
+    cols = np.array([[-1, 0], [0.6, 0.8]], dtype=np.float32)
+    got = cosine_facet(rows, cols, np.array([True, True, False]), np.array([True, True]))
+    np.testing.assert_allclose(got, [[0, 0.6], [0, 0.8], [0.5, 0.5]], atol=1e-7)
+
+
+def test_overlap_slots_equals_direct_count() -> None:
+    rng = np.random.default_rng(3)
+    left = np.zeros((20, 672), dtype=bool)
+    right = np.zeros((15, 672), dtype=bool)
+    for mat in (left, right):
+        for row in mat:
+            for _ in range(rng.integers(0, 4)):
+                start = rng.integers(0, 660)
+                row[start : start + rng.integers(1, 12)] = True
+    got = overlap_slots(left, right)
+    direct = (left[:, None, :] & right[None, :, :]).sum(axis=2)
+    np.testing.assert_array_equal(got, direct)
+    assert overlap_slots(left[:0], right).shape == (0, 15)
+
+
+def test_jaccard_from_counts() -> None:
+    a = np.array([[1, 1, 0], [0, 0, 0]], dtype=np.float32)
+    b = np.array([[1, 0, 1], [0, 0, 0]], dtype=np.float32)
+    jac, inter = jaccard_from_counts(a, b)
+    np.testing.assert_allclose(jac, [[1 / 3, 0], [0, 0]])
+    np.testing.assert_array_equal(inter, [[1, 0], [0, 0]])
