@@ -34,6 +34,7 @@ __all__ = [
     "bottom_decile",
     "envy_pairs",
     "evaluate",
+    "fit_power_law",
     "gini",
     "loads",
     "pairs_of",
@@ -240,6 +241,21 @@ def evaluate(
         out["recovery_at_1"] = recovery_at(pairs, best, 1)
         out["recovery_at_5"] = recovery_at(pairs, best, min(5, best.shape[1]))
     return out
+
+
+def fit_power_law(sizes: ArrayLike, values: ArrayLike) -> tuple[float, float]:
+    """Least-squares fit of ``log(values) = b * log(sizes) + log(a)``; returns ``(b, a)``.
+
+    ``b`` is the growth exponent (1 = linear, 2 = quadratic). Points with a non-positive size or
+    value are ignored; fewer than two usable points give ``(nan, nan)``.
+    """
+    x = np.asarray(sizes, dtype=np.float64)
+    y = np.asarray(values, dtype=np.float64)
+    ok = (x > 0) & (y > 0) & np.isfinite(x) & np.isfinite(y)
+    if ok.sum() < 2 or np.unique(x[ok]).size < 2:
+        return math.nan, math.nan
+    slope, intercept = np.polyfit(np.log(x[ok]), np.log(y[ok]), 1)
+    return float(slope), float(math.exp(intercept))
 
 
 # --------------------------------------------------------------------------- time and memory

@@ -11,6 +11,7 @@ from benchmarks.metrics import (
     bottom_decile,
     envy_pairs,
     evaluate,
+    fit_power_law,
     gini,
     recovery_at,
 )
@@ -158,3 +159,12 @@ def test_stage_recorder_traces_python_allocations() -> None:
         del block
     traced = rec.last("alloc").peak_traced_mib
     assert traced is not None and traced >= 49
+
+
+def test_fit_power_law_recovers_exponent() -> None:
+    n = np.array([100, 200, 400, 800])
+    b, a = fit_power_law(n, 3e-6 * n**2.0)
+    assert b == pytest.approx(2.0) and a == pytest.approx(3e-6)
+    b, _ = fit_power_law([10, 100, 1000], [0.0, 1.0, 10.0])  # the zero is ignored
+    assert b == pytest.approx(1.0)
+    assert all(math.isnan(v) for v in fit_power_law([5, 5], [1.0, 2.0]))
