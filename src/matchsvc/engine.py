@@ -10,12 +10,25 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 
 from matchsvc.config import Settings
-from matchsvc.errors import ConfigError
+from matchsvc.errors import ConfigError, LimitExceededError
+from matchsvc.matching import (
+    MatchOptions,
+    MatchReport,
+    Recommendation,
+    compatibility,
+    match,
+    recommend,
+)
+from matchsvc.profiles import Profile
+from matchsvc.scoring import Compatibility, EmbeddingCache, ScoringOptions
 from matchsvc.scoring.encoder import Encoder, bundled_model_path, load_encoder
 
 __all__ = ["Engine"]
+
+CACHE_FILE = "embeddings.sqlite3"
 
 log = logging.getLogger("matchsvc.engine")
 
@@ -28,9 +41,16 @@ class Engine:
         self._encoder = encoder
         self._load_error: str | None = None
         self.model_load_seconds: float | None = None
+        self._cache: EmbeddingCache | None = None
         self._loaded = threading.Event()
         if encoder is not None:
-            self._loaded.set()
+            self._ready(encoder)
+
+    def _ready(self, encoder: Encoder) -> None:
+        path = self.settings.data_dir / CACHE_FILE if self.settings.embedding_cache else None
+        self._encoder = encoder
+        self._cache = EmbeddingCache(encoder, path)
+        self._loaded.set()
 
     def check_model(self) -> None:
         """Fail fast, without loading, if the configured model directory cannot be a model."""
@@ -50,13 +70,12 @@ class Engine:
             return
         start = time.perf_counter()
         try:
-            self._encoder = load_encoder(self.settings.model)
+            self._ready(load_encoder(self.settings.model))
         except ConfigError as exc:
             self._load_error = exc.message
             log.error("model failed to load", extra={"error": exc.message})
             return
         self.model_load_seconds = time.perf_counter() - start
-        self._loaded.set()
         log.info("model loaded", extra={"seconds": round(self.model_load_seconds, 2)})
 
     def load_in_background(self) -> threading.Thread:
@@ -81,3 +100,83 @@ class Engine:
         if self._encoder is None:
             raise ConfigError(self._load_error or "the embedding model is still loading")
         return self._encoder
+
+    @property
+    def cache(self) -> EmbeddingCache:
+        """The embedding cache in front of the encoder; raises ConfigError before ready."""
+        if self._cache is None:
+            raise ConfigError(self._load_error or "the embedding model is still loading")
+        return self._cache
+
+    def check_limits(self, mentees: Sequence[Profile], mentors: Sequence[Profile]) -> None:
+        """Raise LimitExceededError (413) when a request is larger than the settings allow.
+
+        Checked before any embedding, so an oversized request costs nothing.
+        """
+        s = self.settings
+        for side, people, limit in (
+            ("mentees", mentees, s.max_mentees),
+            ("mentors", mentors, s.max_mentors),
+        ):
+            if len(people) > limit:
+                raise LimitExceededError(
+                    f"{len(people)} {side} exceed the limit of {limit} per request "
+                    f"(MATCHSVC_MAX_{side.upper()}); split the request or submit it as a job",
+                    field=side,
+                )
+        for side, people in (("mentees", mentees), ("mentors", mentors)):
+            for i, p in enumerate(people):
+                if len(p.skills) > s.max_skills:
+                    raise LimitExceededError(
+                        f"{side}[{i}] lists {len(p.skills)} skills; the limit is {s.max_skills} "
+                        "(MATCHSVC_MAX_SKILLS)",
+                        field=f"{side}[{i}].skills",
+                    )
+                texts = {
+                    "goals": p.goals,
+                    "communication.style": p.communication.style,
+                    **{f"skills[{k}]": skill for k, skill in enumerate(p.skills)},
+                }
+                for name, text in texts.items():
+                    if len(text) > s.max_text_length:
+                        raise LimitExceededError(
+                            f"{side}[{i}].{name} has {len(text)} characters; the limit is "
+                            f"{s.max_text_length} (MATCHSVC_MAX_TEXT_LENGTH): shorten it",
+                            field=f"{side}[{i}].{name}",
+                        )
+
+    def match(
+        self, mentees: Sequence[Profile], mentors: Sequence[Profile], options: MatchOptions
+    ) -> MatchReport:
+        """Limits, then :func:`matchsvc.matching.match` with this engine's cached embeddings."""
+        self.check_limits(mentees, mentors)
+        return match(mentees, mentors, options, self.cache)
+
+    def recommend(
+        self,
+        mentees: Sequence[Profile],
+        mentors: Sequence[Profile],
+        options: MatchOptions,
+        *,
+        top_n: int = 5,
+        assigned: dict[str, int] | None = None,
+        only_available: bool = True,
+    ) -> dict[str, tuple[Recommendation, ...]]:
+        """Limits, then :func:`matchsvc.matching.recommend`."""
+        self.check_limits(mentees, mentors)
+        return recommend(
+            mentees,
+            mentors,
+            options,
+            self.cache,
+            top_n=top_n,
+            assigned=assigned,
+            only_available=only_available,
+        )
+
+    def score(
+        self, mentees: Sequence[Profile], mentors: Sequence[Profile], options: ScoringOptions
+    ) -> Compatibility:
+        """Limits, then the compatibility matrix with every facet."""
+        self.check_limits(mentees, mentors)
+        return compatibility(mentees, mentors, options, self.cache)

@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from matchsvc import __version__
-from matchsvc.api.routes import router
+from matchsvc.api.problems import install_problem_handlers
+from matchsvc.api.routes import health, router
 from matchsvc.config import Settings, get_settings
 from matchsvc.engine import Engine
 from matchsvc.scoring.encoder import Encoder
@@ -34,5 +35,7 @@ def create_app(settings: Settings | None = None, *, encoder: Encoder | None = No
         lifespan=lifespan,
     )
     app.state.engine = engine
+    install_problem_handlers(app)
+    app.include_router(health)
     app.include_router(router)
     return app

@@ -1,12 +1,358 @@
-"""Request and response models of the HTTP API (the edge; the core never sees these)."""
+"""Request and response models of the HTTP API: the edge. The core never sees these.
+
+Request models mirror :mod:`matchsvc.profiles` and :mod:`matchsvc.scoring` option types and
+convert to them with ``to_core()``; response models are filled from the core's dataclasses
+(``from_attributes``). Unknown fields are rejected so typos surface as 422, not silence.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import date
+from types import MappingProxyType
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Health", "Ready"]
+from matchsvc import profiles
+from matchsvc.matching import MatchOptions
+from matchsvc.scoring import DEFAULT_REFERENCE_DATE, DEFAULT_WEIGHTS, Constraints, Criterion
+from matchsvc.scoring import ScoringOptions as CoreScoringOptions
+
+Channel = Literal["video", "phone", "chat", "email", "in_person"]
+Frequency = Literal["weekly", "biweekly", "monthly"]
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Objective = Literal["total", "fair"]
+Solver = Literal["auto", "hungarian", "flow"]
+AttributeValue = Annotated[str | int | float | bool | list[str], Field(union_mode="left_to_right")]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+_EXAMPLE_PEOPLE: dict[str, Any] = {
+    "mentees": [
+        {
+            "id": "mentee-1",
+            "skills": ["python", "data pipelines"],
+            "goals": "Move from analytics into data engineering within a year.",
+            "communication": {
+                "style": "direct, likes concrete homework",
+                "channels": ["video", "chat"],
+                "languages": ["en"],
+                "timezone": "Europe/Berlin",
+                "frequency": "biweekly",
+            },
+        },
+        {
+            "id": "mentee-2",
+            "skills": ["public speaking"],
+            "goals": "Lead my first team with confidence.",
+            "communication": {"languages": ["en", "de"], "timezone": "UTC+01:00"},
+        },
+    ],
+    "mentors": [
+        {
+            "id": "mentor-a",
+            "skills": ["python", "apache airflow", "sql"],
+            "goals": "Help analysts become data engineers.",
+            "communication": {"languages": ["en"], "timezone": "Europe/London"},
+            "capacity": 2,
+        },
+        {
+            "id": "mentor-b",
+            "skills": ["leadership", "presentation skills"],
+            "goals": "Coach new engineering managers.",
+            "communication": {"languages": ["de", "en"], "timezone": "Europe/Berlin"},
+            "capacity": 1,
+        },
+    ],
+}
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# ---------------------------------------------------------------- requests
+
+
+class Availability(_In):
+    day: Day
+    start: str = Field(description='"HH:MM", local time', examples=["09:00"])
+    end: str = Field(description='"HH:MM" after start ("24:00" allowed)', examples=["17:30"])
+
+
+class Communication(_In):
+    style: str = Field("", description="Free text: how they like to communicate.")
+    channels: list[Channel] = []
+    languages: list[str] = Field([], description="ISO 639-1 codes, e.g. en, de.")
+    timezone: str | None = Field(None, description='IANA name or "UTC+05:30".')
+    availability: list[Availability] = []
+    frequency: Frequency | None = None
+
+    def to_core(self) -> profiles.Communication:
+        return profiles.Communication(
+            style=self.style,
+            channels=tuple(self.channels),
+            languages=tuple(self.languages),
+            timezone=self.timezone,
+            availability=tuple(
+                profiles.Availability(a.day, a.start, a.end) for a in self.availability
+            ),
+            frequency=self.frequency,
+        )
+
+
+class Profile(_In):
+    """A mentee or mentor. ``capacity`` is read for mentors, ``demand`` for mentees."""
+
+    id: str = Field(min_length=1, max_length=200)
+    skills: list[str] = Field([], description="Mentee: wants to learn; mentor: can teach.")
+    goals: str = Field("", description="Mentee: career goals; mentor: what they offer.")
+    communication: Communication = Field(default_factory=Communication)
+    attributes: dict[str, AttributeValue] = Field(
+        {}, description="Free attributes for criteria: industry, organization, seniority_years..."
+    )
+    capacity: int = Field(1, ge=0, description="Mentors: how many mentees they take.")
+    demand: int = Field(1, ge=0, description="Mentees: how many mentors they want.")
+    exclude: list[str] = Field([], description="Ids on the other side never to pair with.")
+
+    def to_core(self) -> profiles.Profile:
+        return profiles.Profile(
+            id=self.id,
+            skills=tuple(self.skills),
+            goals=self.goals,
+            communication=self.communication.to_core(),
+            attributes=MappingProxyType(
+                {k: tuple(v) if isinstance(v, list) else v for k, v in self.attributes.items()}
+            ),
+            capacity=self.capacity,
+            demand=self.demand,
+            exclude=tuple(self.exclude),
+        )
+
+
+class CriterionIn(_In):
+    name: str = Field(min_length=1)
+    attribute: str = Field(min_length=1)
+    kind: Literal["same", "different", "gap", "overlap"]
+    min: float | None = None
+    max: float | None = None
+    hard: bool = Field(False, description="Hard: filter pairs. Soft: a weighted bonus.")
+
+
+class ConstraintsIn(_In):
+    require_shared_language: bool = True
+    min_overlap_hours: float = Field(0.0, ge=0, le=168)
+    use_exclude: bool = True
+
+
+class ScoringOptionsIn(_In):
+    weights: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_WEIGHTS),
+        description="Per facet (skills, goals, communication) and soft criterion; normalised.",
+    )
+    criteria: list[CriterionIn] = []
+    constraints: ConstraintsIn = Field(default_factory=ConstraintsIn)
+    reference_date: date = Field(
+        DEFAULT_REFERENCE_DATE, description="Any day of the week used for time-zone offsets."
+    )
+
+    def to_scoring(self) -> CoreScoringOptions:
+        return CoreScoringOptions(
+            weights=MappingProxyType(dict(self.weights)),
+            criteria=tuple(Criterion(**c.model_dump()) for c in self.criteria),
+            constraints=Constraints(**self.constraints.model_dump()),
+            reference_date=self.reference_date,
+        )
+
+
+class MatchOptionsIn(ScoringOptionsIn):
+    objective: Objective = Field("total", description="total, or fair (max-min, then total).")
+    min_score: float | None = Field(None, description="Pairs scoring below this are never made.")
+    explain: bool = True
+    solver: Solver = "auto"
+
+    def to_core(self) -> MatchOptions:
+        return MatchOptions(
+            scoring=self.to_scoring(),
+            objective=self.objective,
+            min_score=self.min_score,
+            explain=self.explain,
+            solver=self.solver,
+        )
+
+
+class MatchRequest(_In):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [_EXAMPLE_PEOPLE | {"options": {"objective": "total"}}]}
+    )
+
+    mentees: list[Profile]
+    mentors: list[Profile]
+    options: MatchOptionsIn = Field(default_factory=MatchOptionsIn)
+
+
+class RecommendRequest(MatchRequest):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [_EXAMPLE_PEOPLE | {"top_n": 2, "only_available": True}]}
+    )
+
+    top_n: int = Field(5, ge=1, le=100)
+    only_available: bool = Field(True, description="Skip mentors with no remaining capacity.")
+    assigned: dict[str, int] = Field(
+        {}, description="Current mentees per mentor id; remaining = capacity - assigned."
+    )
+
+
+class ScoreRequest(_In):
+    model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE_PEOPLE]})
+
+    mentees: list[Profile]
+    mentors: list[Profile]
+    options: ScoringOptionsIn = Field(default_factory=ScoringOptionsIn)
+
+
+class AssignRequest(_In):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"scores": [[0.9, 0.4], [0.8, None], [0.3, 0.7]], "capacity": [2, 1]}]
+        }
+    )
+
+    scores: list[list[float | None]] = Field(
+        description="Mentees x mentors, higher is better; null forbids a pair."
+    )
+    capacity: list[int] | None = Field(None, description="Per mentor (default 1).")
+    demand: list[int] | None = Field(None, description="Per mentee (default 1).")
+    objective: Objective = "total"
+    min_score: float | None = None
+    solver: Solver = "auto"
+
+
+# ---------------------------------------------------------------- responses
+
+
+class FacetShare(_Out):
+    similarity: float
+    weight: float
+    contribution: float
+
+
+class SkillMatch(_Out):
+    wanted: str
+    offered: str
+    similarity: float
+
+
+class Holder(_Out):
+    mentee_id: str
+    score: float
+
+
+class ForgoneMentor(_Out):
+    mentor_id: str
+    score: float
+    reason: Literal["at_capacity", "lower_total"]
+    held_by: list[Holder]
+
+
+class Explanation(_Out):
+    facets: dict[str, FacetShare]
+    skill_pairs: list[SkillMatch]
+    shared_languages: list[str]
+    overlap_hours: float | None
+    rank: int
+    feasible_mentors: int
+    best_not_given: ForgoneMentor | None
+    summary: str
+
+
+class Match(_Out):
+    mentee_id: str
+    mentor_id: str
+    score: float
+    explanation: Explanation | None
+
+
+class UnmatchedDetail(_Out):
+    feasible_mentors: int
+    removed_by: dict[str, int]
+    best_mentors: list[ForgoneMentor]
+    best_score: float | None
+
+
+class Unmatched(_Out):
+    mentee_id: str
+    unmet: int
+    reason: Literal["no_feasible_mentor", "capacity_exhausted", "below_min_score"]
+    detail: UnmatchedDetail
+
+
+class MentorLoad(_Out):
+    mentor_id: str
+    assigned: int
+    capacity: int
+
+
+class Summary(_Out):
+    matched: int
+    unmatched: int
+    total_score: float
+    mean_score: float | None
+    min_score: float | None
+    optimal: bool
+    solver: str
+    timings_ms: dict[str, float]
+
+
+class MatchResponse(_Out):
+    matches: list[Match]
+    unmatched: list[Unmatched]
+    mentors: list[MentorLoad]
+    summary: Summary
+
+
+class Recommendation(_Out):
+    mentor_id: str
+    score: float
+    rank: int
+    remaining_capacity: int
+    explanation: Explanation
+
+
+class MenteeRecommendations(_Out):
+    mentee_id: str
+    recommendations: list[Recommendation]
+
+
+class RecommendResponse(_Out):
+    results: list[MenteeRecommendations]
+
+
+class Pair(_Out):
+    mentee: int
+    mentor: int
+    score: float
+
+
+class AssignResponse(_Out):
+    pairs: list[Pair]
+    total_score: float
+    unmatched: list[int]
+    loads: list[int]
+    optimal: bool
+    solver: str
+
+
+class ScoreResponse(_Out):
+    mentee_ids: list[str]
+    mentor_ids: list[str]
+    scores: list[list[float]]
+    facets: dict[str, list[list[float]]]
+    weights: dict[str, float]
+    allowed: list[list[bool]]
 
 
 class Health(BaseModel):
@@ -18,3 +364,13 @@ class Ready(BaseModel):
     model: str | None = None
     dimension: int | None = None
     error: str | None = None
+
+
+def unmatched_out(reason: Any) -> Unmatched:
+    """Core :class:`~matchsvc.explain.UnmatchedReason` -> response model (nests the detail)."""
+    return Unmatched(
+        mentee_id=reason.mentee_id,
+        unmet=reason.unmet,
+        reason=reason.reason,
+        detail=UnmatchedDetail.model_validate(reason),
+    )

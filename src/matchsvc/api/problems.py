@@ -1,0 +1,128 @@
+"""Every error becomes an RFC 9457 problem+json response here, and only here.
+
+The ``type`` is a stable URN built from the error's ``code`` (``urn:matchsvc:problem:invalid-input``);
+clients branch on it, never on the message. Validation problems list each offending field as a
+path in the request body (``mentees[3].capacity``) with what was wrong.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from matchsvc.errors import (
+    ConfigError,
+    InvalidInputError,
+    LimitExceededError,
+    MatchsvcError,
+    NotFoundError,
+    TimeBudgetExceededError,
+)
+
+__all__ = ["PROBLEM_JSON", "install_problem_handlers", "problem_response"]
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("matchsvc.api")
+
+_STATUS: dict[type[MatchsvcError], tuple[int, str]] = {
+    InvalidInputError: (422, "Invalid input"),
+    LimitExceededError: (413, "Request too large"),
+    TimeBudgetExceededError: (503, "Time budget exceeded"),
+    NotFoundError: (404, "Not found"),
+    ConfigError: (503, "Service not ready"),
+}
+
+
+def problem_response(
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    *,
+    errors: Sequence[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """A problem+json response with the stable ``type`` for ``code``."""
+    body: dict[str, Any] = {
+        "type": f"urn:matchsvc:problem:{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = list(errors)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_path(loc: Sequence[int | str]) -> str:
+    """``("body", "mentees", 3, "capacity")`` -> ``"mentees[3].capacity"``."""
+    path = ""
+    for part in loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or "body"
+
+
+def _status_of(exc: MatchsvcError) -> tuple[int, str]:
+    for cls in type(exc).__mro__:
+        if cls in _STATUS:
+            return _STATUS[cls]
+    return 500, "Internal error"
+
+
+async def _matchsvc_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, MatchsvcError)
+    status, title = _status_of(exc)
+    errors = [{"field": exc.field, "message": exc.message}] if exc.field else None
+    headers = {"Retry-After": "1"} if status == 503 else None
+    return problem_response(status, exc.code, title, exc.message, errors=errors, headers=headers)
+
+
+async def _request_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"field": _field_path(err.get("loc", ())), "message": str(err.get("msg", "invalid"))}
+        for err in exc.errors()
+    ]
+    first = errors[0] if errors else {"field": "body", "message": "invalid request"}
+    detail = f"{first['field']}: {first['message']}"
+    if len(errors) > 1:
+        detail += f" (and {len(errors) - 1} more problems, see errors)"
+    return problem_response(422, "invalid-input", "Invalid input", detail, errors=errors)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = {401: "unauthorized", 404: "not-found", 405: "method-not-allowed"}.get(
+        exc.status_code, f"http-{exc.status_code}"
+    )
+    return problem_response(
+        exc.status_code,
+        code,
+        str(exc.detail),
+        str(exc.detail),
+        headers=dict(exc.headers) if exc.headers else None,
+    )
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", extra={"path": request.url.path})
+    return problem_response(
+        500, "internal-error", "Internal error", "an unexpected error occurred; it was logged"
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Register the handlers on ``app`` (called once by ``create_app``)."""
+    app.add_exception_handler(MatchsvcError, _matchsvc_error)
+    app.add_exception_handler(RequestValidationError, _request_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

@@ -1,0 +1,269 @@
+"""Explanations: why each pair was matched, what was given up, why anyone is left out.
+
+Pure core (dataclasses out). Every number here is read off the compatibility matrix and the
+assignment, so an explanation is an exact account, not a story: facet contributions sum to the
+score, the "best mentor not given" really was full, and an unmatched reason is checked against
+the constraint mask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from matchsvc.scoring import Compatibility
+
+__all__ = [
+    "Explanation",
+    "FacetShare",
+    "ForgoneMentor",
+    "Holder",
+    "SkillMatch",
+    "SlotHolders",
+    "UnmatchedReason",
+    "explain_pair",
+    "unmatched_reasons",
+]
+
+ReasonCode = Literal["no_feasible_mentor", "capacity_exhausted", "below_min_score"]
+
+
+@dataclass(frozen=True, slots=True)
+class FacetShare:
+    """One facet's part of a score: ``contribution == weight * similarity``."""
+
+    similarity: float
+    weight: float
+    contribution: float
+
+
+@dataclass(frozen=True, slots=True)
+class SkillMatch:
+    """A skill the mentee wants and the closest skill the mentor offers."""
+
+    wanted: str
+    offered: str
+    similarity: float
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """A mentee holding one of a mentor's slots, with that pair's score."""
+
+    mentee_id: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class ForgoneMentor:
+    """A feasible mentor a mentee did not get. ``reason`` is ``"at_capacity"`` when every slot
+    is taken (``held_by`` lists who holds them, best score first), else ``"lower_total"``."""
+
+    mentor_id: str
+    score: float
+    reason: Literal["at_capacity", "lower_total"]
+    held_by: tuple[Holder, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why mentee i got mentor j. ``rank`` is 1 for the mentee's best-scoring feasible mentor."""
+
+    facets: Mapping[str, FacetShare]
+    skill_pairs: tuple[SkillMatch, ...]
+    shared_languages: tuple[str, ...]
+    overlap_hours: float | None
+    rank: int
+    feasible_mentors: int
+    best_not_given: ForgoneMentor | None
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnmatchedReason:
+    """Why a mentee's demand is not (fully) met.
+
+    ``reason``:
+      * ``no_feasible_mentor``: hard constraints leave too few mentors; ``removed_by`` counts
+        how many mentors each constraint removed for this mentee (a mentor failing two rules
+        counts for both).
+      * ``below_min_score``: mentors pass every constraint but score below ``min_score``;
+        ``best_score`` is the best such score.
+      * ``capacity_exhausted``: feasible mentors exist but their slots are taken;
+        ``best_mentors`` lists the best of them and who holds their slots.
+    """
+
+    mentee_id: str
+    unmet: int
+    reason: ReasonCode
+    feasible_mentors: int
+    removed_by: Mapping[str, int]
+    best_mentors: tuple[ForgoneMentor, ...]
+    best_score: float | None
+
+
+class SlotHolders:
+    """Who holds each mentor's slots (and which mentors each mentee has), from an assignment."""
+
+    def __init__(self, pairs: NDArray[np.int64], pair_scores: NDArray[np.float64], m: int) -> None:
+        self.by_mentor: list[list[tuple[int, float]]] = [[] for _ in range(m)]
+        self.by_mentee: dict[int, set[int]] = {}
+        for (i, j), s in zip(pairs.tolist(), pair_scores.tolist(), strict=True):
+            self.by_mentor[j].append((i, s))
+            self.by_mentee.setdefault(i, set()).add(j)
+
+
+def _feasible_order(comp: Compatibility, allowed: NDArray[np.bool_], i: int) -> NDArray[np.int64]:
+    """Mentor columns feasible for mentee i, best score first, ties by column."""
+    cols = np.flatnonzero(allowed[i])
+    order = np.lexsort((cols, -comp.scores[i, cols].astype(np.float64)))
+    return cols[order].astype(np.int64)
+
+
+def _forgone(
+    comp: Compatibility, loads: SlotHolders, capacity: Sequence[int], i: int, j: int
+) -> ForgoneMentor:
+    holders = sorted(loads.by_mentor[j], key=lambda h: (-h[1], h[0]))
+    full = len(holders) >= capacity[j]
+    return ForgoneMentor(
+        mentor_id=comp.mentor_ids[j],
+        score=float(comp.scores[i, j]),
+        reason="at_capacity" if full else "lower_total",
+        held_by=tuple(Holder(comp.mentee_ids[h], s) for h, s in holders) if full else (),
+    )
+
+
+def _summary(
+    comp: Compatibility,
+    i: int,
+    j: int,
+    rank: int,
+    feasible: int,
+    facets: Mapping[str, FacetShare],
+    skills: Sequence[SkillMatch],
+    languages: Sequence[str],
+    overlap: float | None,
+    forgone: ForgoneMentor | None,
+) -> str:
+    ordinal = "top choice" if rank == 1 else f"choice {rank} of {feasible} feasible mentors"
+    parts = [
+        f"{comp.mentor_ids[j]} is {comp.mentee_ids[i]}'s {ordinal} "
+        f"(score {float(comp.scores[i, j]):.2f})"
+    ]
+    strongest = max(facets.items(), key=lambda kv: (kv[1].contribution, kv[0]))
+    facet_text = f"strongest on {strongest[0]} ({strongest[1].similarity:.2f})"
+    if strongest[0] == "skills" and skills:
+        facet_text += f", e.g. '{skills[0].wanted}' ~ '{skills[0].offered}'"
+    parts.append(facet_text)
+    if languages:
+        parts.append("shares " + ", ".join(languages))
+    if overlap is not None:
+        parts.append(f"{overlap:g} h/week overlap")
+    sentence = "; ".join(parts) + "."
+    if forgone is not None and forgone.reason == "at_capacity":
+        held = ", ".join(f"{h.mentee_id} {h.score:.2f}" for h in forgone.held_by[:3])
+        sentence += (
+            f" Better-scoring {forgone.mentor_id} ({forgone.score:.2f}) was full ({held}); "
+            "taking a slot there would lower the programme's total."
+        )
+    return sentence
+
+
+def explain_pair(
+    comp: Compatibility,
+    allowed: NDArray[np.bool_],
+    loads: SlotHolders,
+    capacity: Sequence[int],
+    i: int,
+    j: int,
+    *,
+    with_forgone: bool = True,
+) -> Explanation:
+    """Explain the pair (mentee i, mentor j) of an assignment whose slots ``loads`` records.
+
+    With ``with_forgone`` (an assignment), ``best_not_given`` is the best feasible mentor
+    ranked above j that the mentee did not get; without it (recommendations) it is None.
+    """
+    facets = {
+        name: FacetShare(
+            similarity=float(comp.facets[name][i, j]),
+            weight=weight,
+            contribution=weight * float(comp.facets[name][i, j]),
+        )
+        for name, weight in comp.weights.items()
+    }
+    skills = tuple(SkillMatch(a, b, s) for a, b, s in comp.skill_pairs(i, j))
+    order = _feasible_order(comp, allowed, i)
+    rank = int(np.flatnonzero(order == j)[0]) + 1 if j in order else len(order) + 1
+    mine = loads.by_mentee.get(i, set())
+    forgone = None
+    for k in order[: rank - 1 if with_forgone else 0].tolist():
+        if k not in mine:
+            forgone = _forgone(comp, loads, capacity, i, k)
+            break
+    languages = comp.shared_languages(i, j)
+    overlap = comp.pair_overlap_hours(i, j)
+    summary = _summary(comp, i, j, rank, len(order), facets, skills, languages, overlap, forgone)
+    return Explanation(
+        facets=facets,
+        skill_pairs=skills,
+        shared_languages=languages,
+        overlap_hours=overlap,
+        rank=rank,
+        feasible_mentors=len(order),
+        best_not_given=forgone,
+        summary=summary,
+    )
+
+
+def unmatched_reasons(
+    comp: Compatibility,
+    allowed: NDArray[np.bool_],
+    before_min_score: NDArray[np.bool_],
+    loads: SlotHolders,
+    capacity: Sequence[int],
+    unmet: NDArray[np.int64],
+    *,
+    top: int = 3,
+) -> list[UnmatchedReason]:
+    """One reason per mentee with unmet demand, in mentee order.
+
+    ``allowed`` is the final mask the solver used; ``before_min_score`` the mask before the
+    ``min_score`` rule. The reason is ``capacity_exhausted`` when some feasible mentor of the
+    mentee is not theirs (it must then be full: an optimal solver fills a free feasible slot);
+    otherwise every feasible mentor is already theirs, and the shortfall comes from the
+    constraints: ``below_min_score`` if mentors were removed only by ``min_score``, else
+    ``no_feasible_mentor``.
+    """
+    out = []
+    for i in np.flatnonzero(unmet > 0).tolist():
+        order = _feasible_order(comp, allowed, i)
+        mine = loads.by_mentee.get(i, set())
+        others = [k for k in order.tolist() if k not in mine]
+        removed = {
+            name: int(counts[i]) for name, counts in comp.removed.items() if name != "min_score"
+        }
+        only_score = np.flatnonzero(before_min_score[i] & ~allowed[i])
+        best_score = float(comp.scores[i, only_score].max()) if only_score.size else None
+        if others:
+            reason: ReasonCode = "capacity_exhausted"
+            best = tuple(_forgone(comp, loads, capacity, i, k) for k in others[:top])
+        else:
+            reason = "below_min_score" if only_score.size else "no_feasible_mentor"
+            best = ()
+        out.append(
+            UnmatchedReason(
+                mentee_id=comp.mentee_ids[i],
+                unmet=int(unmet[i]),
+                reason=reason,
+                feasible_mentors=len(order),
+                removed_by=removed | {"min_score": int(only_score.size)},
+                best_mentors=best,
+                best_score=best_score,
+            )
+        )
+    return out
