@@ -1,0 +1,120 @@
+"""The public entry point :func:`assign`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from matchsvc.assignment._fair import solve_fair
+from matchsvc.assignment._registry import resolve_solver
+from matchsvc.assignment._types import Assignment, Problem, Solver, SolverResult
+from matchsvc.assignment._validate import validate
+
+__all__ = ["assign"]
+
+
+def _pair_scores(problem: Problem, pairs: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+    if isinstance(problem.scores, np.ndarray):
+        return problem.scores[pairs[:, 0], pairs[:, 1]]
+    out = np.empty(pairs.shape[0], dtype=np.float64)
+    n = problem.shape[0]
+    step = 1024
+    starts = np.searchsorted(pairs[:, 0], np.arange(0, n + step, step))
+    for b, i0 in enumerate(range(0, n, step)):
+        lo, hi = int(starts[b]), int(starts[b + 1])
+        if hi > lo:
+            s, _ = problem.block(i0, min(i0 + step, n))
+            out[lo:hi] = s[pairs[lo:hi, 0] - i0, pairs[lo:hi, 1]]
+    return out
+
+
+def _finish(problem: Problem, res: SolverResult, name: str, objective: str) -> Assignment:
+    n, m = problem.shape
+    pairs = np.asarray(res.pairs, dtype=np.int64).reshape(-1, 2)
+    pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
+    pairs = np.ascontiguousarray(pairs)
+    scores = _pair_scores(problem, pairs)
+    return Assignment(
+        pairs=pairs,
+        scores=scores,
+        total=float(scores.sum()),
+        unmatched=problem.demand - np.bincount(pairs[:, 0], minlength=n).astype(np.int64),
+        loads=np.bincount(pairs[:, 1], minlength=m).astype(np.int64),
+        solver=name,
+        optimal=res.optimal,
+        objective=objective,
+        certificate=res.certificate,
+    )
+
+
+def assign(
+    scores: Any,
+    capacity: Any = None,
+    demand: Any = None,
+    allowed: Any = None,
+    objective: str = "total",
+    min_score: float | None = None,
+    solver: str | Solver = "auto",
+) -> Assignment:
+    """Match mentees to mentors: as many pairs as possible, then the best scores.
+
+    Parameters
+    ----------
+    scores : array_like, shape (n_mentees, n_mentors), or BlockScores
+        Compatibility, higher is better (any real dtype; used as float64, never rescaled).
+        An object with ``shape`` and ``block(i0, i1)`` (rows ``i0:i1``) is read block by
+        block by the ``pricing`` solver and never materialised as a whole.
+    capacity : array_like of int, shape (n_mentors,) or scalar, optional
+        Mentees each mentor can take (default 1).
+    demand : array_like of int, shape (n_mentees,) or scalar, optional
+        Mentors each mentee wants (default 1); never the same mentor twice.
+    allowed : ndarray of bool, shape (n_mentees, n_mentors), optional
+        False forbids a pair.
+    objective : {"total", "fair"}
+        ``"total"`` maximises the sum of matched scores; ``"fair"`` maximises the lowest
+        matched score, then the sum.
+    min_score : float, optional
+        Pairs scoring below it are forbidden.
+    solver : str or Solver
+        ``"auto"`` (default), ``"flow"``, ``"pricing"``, ``"hungarian"`` (exact) or the
+        baselines ``"greedy"``, ``"stable"``, ``"random"``; or a solver object.
+
+    Returns
+    -------
+    Assignment
+        ``pairs`` sorted lexicographically (int64 ``(k, 2)``), float64 ``scores``, ``total``,
+        ``unmatched`` and ``loads`` (int64), the solver name, ``optimal`` and, for ``flow``
+        and ``pricing``, a :class:`Certificate`.
+
+    Raises
+    ------
+    InvalidInputError
+        Bad shapes, NaN/inf scores, negative or non-integer counts, unknown objective or
+        solver (``field`` names the argument).
+
+    Notes
+    -----
+    Formulation (a transportation problem / b-matching): with ``x_ij in {0, 1}``,
+    ``sum_j x_ij <= demand_i``, ``sum_i x_ij <= capacity_j`` and ``x_ij = 0`` on forbidden
+    pairs, first maximise ``sum x_ij`` (matched count); among maximum-count solutions maximise
+    ``sum s_ij x_ij`` (``"total"``), or maximise ``min s_ij`` over matched pairs and then the
+    sum (``"fair"``, a bottleneck objective solved by binary search on the threshold). See
+    Ahuja, Magnanti & Orlin, *Network Flows* (1993), ch. 9 (min-cost flow) and 12 (matching).
+
+    Determinism: the result is a function of the input values only. When several optimal
+    solutions exist, the exact solvers break ties by processing mentees in index order
+    (Dijkstra ties by node index: mentees before mentors, smaller index first); baselines
+    document their own order. Same input gives byte-identical arrays.
+    """
+    problem = validate(scores, capacity, demand, allowed, objective, min_score)
+    impl = resolve_solver(solver, problem)
+    n, m = problem.shape
+    if n == 0 or m == 0:
+        res = SolverResult(pairs=np.zeros((0, 2), dtype=np.int64), optimal=impl.exact)
+    elif objective == "fair":
+        res = solve_fair(problem, impl)
+    else:
+        res = impl.solve(problem)
+    return _finish(problem, res, impl.name, objective)

@@ -1,0 +1,65 @@
+"""Name -> solver lookup. Unknown names raise; nothing falls back silently."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import Enum
+
+from matchsvc.assignment._flow import FlowSolver
+from matchsvc.assignment._greedy import GreedySolver
+from matchsvc.assignment._hungarian import HungarianSolver
+from matchsvc.assignment._pricing import PricingSolver
+from matchsvc.assignment._random import RandomSolver
+from matchsvc.assignment._stable import StableSolver
+from matchsvc.assignment._types import Problem, Solver
+from matchsvc.errors import InvalidInputError
+
+__all__ = ["AUTO_DENSE_LIMIT", "SolverName", "resolve_solver"]
+
+# ``auto`` runs ``flow`` on every pair up to this many (mentee, mentor) cells, else ``pricing``.
+AUTO_DENSE_LIMIT = 250_000
+
+
+class SolverName(str, Enum):
+    """Valid values of ``assign(solver=...)``."""
+
+    AUTO = "auto"
+    FLOW = "flow"
+    PRICING = "pricing"
+    HUNGARIAN = "hungarian"
+    GREEDY = "greedy"
+    STABLE = "stable"
+    RANDOM = "random"
+
+
+_FACTORIES: dict[SolverName, Callable[[], Solver]] = {
+    SolverName.FLOW: FlowSolver,
+    SolverName.PRICING: PricingSolver,
+    SolverName.HUNGARIAN: HungarianSolver,
+    SolverName.GREEDY: GreedySolver,
+    SolverName.STABLE: StableSolver,
+    SolverName.RANDOM: RandomSolver,
+}
+
+
+def resolve_solver(solver: str | Solver, problem: Problem) -> Solver:
+    """The solver object for ``solver`` (a name, or any object implementing ``Solver``).
+
+    ``auto`` rule: ``flow`` on all pairs when the problem is an in-memory array with at most
+    ``AUTO_DENSE_LIMIT`` cells, otherwise ``pricing`` (candidate graph + full pricing). Both
+    are exact and certified, so ``auto`` is never worse than an exact solver.
+    """
+    if not isinstance(solver, str):
+        return solver
+    try:
+        key = SolverName(solver)
+    except ValueError:
+        names = ", ".join(repr(s.value) for s in SolverName)
+        raise InvalidInputError(
+            f"unknown solver {solver!r}; valid names: {names}", field="solver"
+        ) from None
+    if key is SolverName.AUTO:
+        n, m = problem.shape
+        small = problem.is_dense and n * m <= AUTO_DENSE_LIMIT
+        key = SolverName.FLOW if small else SolverName.PRICING
+    return _FACTORIES[key]()
