@@ -12,6 +12,9 @@ import threading
 import time
 from collections.abc import Sequence
 
+import numpy as np
+
+from matchsvc.assignment import assign
 from matchsvc.config import Settings
 from matchsvc.errors import ConfigError, LimitExceededError
 from matchsvc.matching import (
@@ -31,6 +34,14 @@ __all__ = ["Engine"]
 CACHE_FILE = "embeddings.sqlite3"
 
 log = logging.getLogger("matchsvc.engine")
+
+
+def _warm_up_solvers() -> None:
+    """Load the exact solvers' compiled kernels (numba) before the first request needs them."""
+    scores = np.array([[1.0, 0.5], [0.5, 1.0]])
+    for name in ("flow", "pricing"):
+        assign(scores, solver=name)
+        assign(scores, solver=name, objective="fair")
 
 
 class Engine:
@@ -70,7 +81,9 @@ class Engine:
             return
         start = time.perf_counter()
         try:
-            self._ready(load_encoder(self.settings.model))
+            encoder = load_encoder(self.settings.model)
+            _warm_up_solvers()
+            self._ready(encoder)
         except ConfigError as exc:
             self._load_error = exc.message
             log.error("model failed to load", extra={"error": exc.message})

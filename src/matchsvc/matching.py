@@ -202,8 +202,9 @@ def match(
             solver=options.solver,
         )
     with watch.stage("explain"):
-        report = _report(comp, result, capacity, allowed, options.explain, watch)
-    return report
+        report = _report(comp, result, capacity, allowed, options.explain)
+    timings = {stage: round(ms, 3) for stage, ms in watch.ms.items()}
+    return replace(report, summary=replace(report.summary, timings_ms=timings))
 
 
 def _report(
@@ -212,8 +213,8 @@ def _report(
     capacity: NDArray[np.int64],
     allowed: NDArray[np.bool_],
     explain: bool,
-    watch: _Stopwatch,
 ) -> MatchReport:
+    """The report with empty ``timings_ms`` (the caller fills them once every stage ran)."""
     holders = SlotHolders(result.pairs, result.scores, len(comp.mentor_ids))
     cap = capacity.tolist()
     matches = tuple(
@@ -233,7 +234,6 @@ def _report(
         for j in range(len(comp.mentor_ids))
     )
     scores = result.scores
-    watch.ms.setdefault("explain", 0.0)
     summary = MatchSummary(
         matched=len(matches),
         unmatched=len(unmatched),
@@ -242,7 +242,7 @@ def _report(
         min_score=float(scores.min()) if scores.size else None,
         optimal=bool(result.optimal),
         solver=result.solver,
-        timings_ms={k: round(v, 3) for k, v in watch.ms.items()},
+        timings_ms={},
     )
     return MatchReport(matches, unmatched, mentors, summary)
 
