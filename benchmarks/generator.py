@@ -31,7 +31,7 @@ Tested from 50 to 100,000 people.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 import numpy as np
@@ -144,6 +144,7 @@ class Programme:
 
         People are drawn independently, so a prefix is itself a sample of the same model; the
         texts of a prefix are a subset of the whole's (an embedding cache stays warm).
+        Exclusions of mentors outside the prefix are dropped from the mentees' ``exclude``.
         """
         if not (1 <= n_mentees <= len(self.mentees) and 1 <= n_mentors <= len(self.mentors)):
             raise ValueError(
@@ -170,7 +171,12 @@ class Programme:
             excluded,
             best,
         )
-        return Programme(self.mentees[:n_mentees], self.mentors[:n_mentors], truth, self.seed)
+        kept = {f"mentor-{j:06d}" for j in excluded[:, 1].tolist()}
+        mentees = tuple(
+            replace(p, exclude=tuple(x for x in p.exclude if x in kept)) if p.exclude else p
+            for p in self.mentees[:n_mentees]
+        )
+        return Programme(mentees, self.mentors[:n_mentors], truth, self.seed)
 
 
 def planted_best(

@@ -62,9 +62,13 @@ def test_planted_truth_is_consistent() -> None:
 
 
 def test_subset_recomputes_truth_on_the_prefix() -> None:
-    p = generate_programme(300, seed=5)
+    p = generate_programme(300, seed=5, exclude_rate=0.5)
     s = p.subset(100, 30)
-    assert s.mentees == p.mentees[:100] and s.mentors == p.mentors[:30]
+    assert s.mentors == p.mentors[:30]
+    for a, b in zip(s.mentees, p.mentees[:100], strict=True):
+        assert a.skills == b.skills and a.goals == b.goals
+        assert set(a.exclude) <= set(b.exclude)
+        assert all(int(x.removeprefix("mentor-")) < 30 for x in a.exclude)
     assert s.truth.best.max() < 30
     t = s.truth
     again = planted_best(

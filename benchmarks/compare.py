@@ -1,0 +1,125 @@
+"""Run several solvers on one score matrix and evaluate each: the library entry point.
+
+Example (a data scientist's own matrix)::
+
+    from benchmarks import compare_solvers, plot_solver_metrics
+
+    results = compare_solvers(scores, capacity=cap, demand=dem, allowed=mask)
+    plot_solver_metrics({k: r.metrics for k, r in results.items()}, "solvers.png")
+
+For profiles instead of a matrix, score them first with
+:func:`matchsvc.scoring.build_compatibility` (or :func:`benchmarks.pipeline.run_pipeline`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from benchmarks.metrics import evaluate
+
+__all__ = ["DEFAULT_SOLVERS", "SolverRun", "SolverSpec", "compare_solvers"]
+
+
+@dataclass(frozen=True, slots=True)
+class SolverSpec:
+    """A named way to call :func:`matchsvc.assignment.assign`."""
+
+    name: str
+    solver: str
+    objective: str = "total"
+    exact: bool = False
+
+
+DEFAULT_SOLVERS: tuple[SolverSpec, ...] = (
+    SolverSpec("hungarian", "hungarian", exact=True),
+    SolverSpec("flow", "flow", exact=True),
+    SolverSpec("pricing", "pricing", exact=True),
+    SolverSpec("fair", "auto", objective="fair", exact=True),
+    SolverSpec("greedy", "greedy"),
+    SolverSpec("stable", "stable"),
+    SolverSpec("random", "random"),
+)
+"""Exact solvers of the sum, the exact max-min ("fair") objective, and three baselines."""
+
+
+@dataclass(frozen=True)
+class SolverRun:
+    """One solver's result on the instance.
+
+    Attributes:
+        spec: what was run.
+        seconds: wall time of the ``assign`` call (validation included).
+        pairs: ``(k, 2)`` int64 (mentee, mentor).
+        matched_scores: ``(k,)`` float64 scores of those pairs.
+        optimal: the solver's own claim (``Assignment.optimal``).
+        metrics: :func:`benchmarks.metrics.evaluate` of the pairs.
+    """
+
+    spec: SolverSpec
+    seconds: float
+    pairs: NDArray[np.int64]
+    matched_scores: NDArray[np.float64]
+    optimal: bool
+    metrics: dict[str, float]
+
+
+def compare_solvers(
+    scores: ArrayLike,
+    *,
+    capacity: ArrayLike | None = None,
+    demand: ArrayLike | None = None,
+    allowed: ArrayLike | None = None,
+    planted_best: ArrayLike | None = None,
+    solvers: Sequence[SolverSpec] = DEFAULT_SOLVERS,
+) -> dict[str, SolverRun]:
+    """Solve the same instance with each of ``solvers`` and evaluate every result.
+
+    Args:
+        scores: ``(n, m)`` compatibility matrix, higher is better.
+        capacity, demand, allowed: as in :func:`matchsvc.assignment.assign` (``None`` = 1 each /
+            all allowed).
+        planted_best: ``(n, K)`` known best mentors per mentee, for recovery metrics.
+        solvers: what to run, in order; names must be unique.
+
+    Returns:
+        ``{spec.name: SolverRun}`` in the order of ``solvers``.
+
+    Raises:
+        ValueError: two specs share a name.
+        matchsvc.InvalidInputError: the instance is invalid (raised by ``assign``).
+    """
+    from matchsvc.assignment import assign
+
+    names = [s.name for s in solvers]
+    if len(set(names)) != len(names):
+        raise ValueError(f"solver names must be unique, got {names}")
+    s = np.asarray(scores)
+    n, m = s.shape
+    cap = np.ones(m, np.int64) if capacity is None else np.asarray(capacity, np.int64)
+    dem = np.ones(n, np.int64) if demand is None else np.asarray(demand, np.int64)
+    mask = None if allowed is None else np.asarray(allowed, dtype=bool)
+    out: dict[str, SolverRun] = {}
+    for spec in solvers:
+        start = time.perf_counter()
+        result: Any = assign(
+            s, capacity=cap, demand=dem, allowed=mask, objective=spec.objective, solver=spec.solver
+        )
+        seconds = time.perf_counter() - start
+        pairs = np.asarray(result.pairs, dtype=np.int64).reshape(-1, 2)
+        out[spec.name] = SolverRun(
+            spec=spec,
+            seconds=seconds,
+            pairs=pairs,
+            matched_scores=s[pairs[:, 0], pairs[:, 1]].astype(np.float64),
+            optimal=bool(result.optimal),
+            metrics=evaluate(
+                s, pairs, allowed=mask, capacity=cap, demand=dem, planted_best=planted_best
+            ),
+        )
+    return out

@@ -1,0 +1,278 @@
+"""Markdown report of a suite run, rendered from its ``results.json`` dict alone.
+
+Every number in the report is read from the results (measured by :mod:`benchmarks.suite`);
+nothing is typed in by hand. ``python -m benchmarks.report results.json`` re-renders a report.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["render_report"]
+
+
+def _f(value: Any, digits: int = 3) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    v = float(value)
+    if math.isnan(v):
+        return "–"
+    if v != 0 and abs(v) < 10 ** -(digits - 1):
+        return f"{v:.{digits - 1}e}"
+    return f"{v:,.{digits}f}"
+
+
+def _secs(value: Any) -> str:
+    if value is None:
+        return "–"
+    v = float(value)
+    if v < 0.01:
+        return f"{v * 1000:.2f} ms"
+    if v < 10:
+        return f"{v:.3f} s"
+    return f"{v:.1f} s"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return out
+
+
+def _machine(meta: Mapping[str, Any]) -> list[str]:
+    m = meta["machine"]
+    lines = [
+        f"- CPU: {m['cpu_model']}, {m['cores']} cores usable ({m['logical_cpus']} logical), "
+        f"{_f(m['memory_gib'], 1)} GiB RAM",
+        f"- {m['platform']}",
+        "- Python " + m["python"] + "; " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()),
+        f"- commit `{meta.get('commit') or 'unknown'}`, seed {meta['seed']}, "
+        f"{'quick' if meta['quick'] else 'full'} suite, encoder `{meta['encoder']}`, "
+        f"total wall time {_secs(meta['wall_s'])}",
+    ]
+    return lines
+
+
+def _instance(inst: Mapping[str, Any]) -> str:
+    return (
+        f"{_f(inst['n_mentees'])} mentees x {_f(inst['n_mentors'])} mentors, "
+        f"demand {_f(inst['demand'])}, capacity {_f(inst['capacity'])}, "
+        f"{_f(100 * inst['allowed_share'], 1)}% of pairs allowed"
+    )
+
+
+def render_report(results: Mapping[str, Any]) -> str:
+    """The Markdown report for a suite's ``results`` (see :func:`benchmarks.suite.run_suite`)."""
+    meta = results["meta"]
+    lines: list[str] = [
+        f"# matchsvc benchmark report ({'quick' if meta['quick'] else 'full'} suite)",
+        "",
+        "Synthetic programmes from `benchmarks.generator` (seeded, with planted best mentors); "
+        "every figure below was measured by `python -m benchmarks.suite` in this run.",
+        "",
+        "## Machine",
+        *_machine(meta),
+    ]
+    if meta["encoder"] != "model":
+        lines += [
+            "",
+            "> **Smoke run:** embeddings came from the model-free hashing encoder, so quality "
+            "and embedding times say nothing about the real model.",
+        ]
+
+    emb = results.get("embedding")
+    if emb:
+        lines += [
+            "",
+            "## Embedding model",
+            f"- `{emb['model_id']}` loaded in {_secs(emb['load_s'])}; cold encoding of the "
+            f"largest programme's {_f(emb['texts'])} distinct texts took "
+            f"{_secs(emb['seconds'])} ({_f(emb['texts_per_s'], 1)} texts/s).",
+        ]
+
+    solvers = results.get("solvers")
+    if solvers:
+        runs = solvers["runs"]
+        lines += [
+            "",
+            "## Exact solvers vs baselines (same instance)",
+            f"Instance: {_instance(solvers['instance'])} (demand 1 each, so that `hungarian` "
+            "and `stable` can run). Bold = exact. `fair` maximises the lowest matched score "
+            "first, then the sum; the other exact solvers maximise the number of pairs, then the "
+            "sum. With one score shared by both sides, `greedy` (best pair first) is itself a "
+            "stable matching, so it has no envy pairs either. Recovery@k = share of mentees "
+            "given one of their k planted best mentors.",
+            "",
+        ]
+        header = [
+            "solver",
+            "time",
+            "pairs",
+            "total",
+            "mean",
+            "min",
+            "bottom 10%",
+            "Gini",
+            "matched",
+            "utilisation",
+            "envy pairs",
+            "recovery@1",
+            "recovery@5",
+        ]
+        rows = []
+        for name, r in runs.items():
+            if "error" in r:
+                rows.append([name, "error: " + r["error"][:60], *["–"] * 11])
+                continue
+            mt = r["metrics"]
+            rows.append(
+                [
+                    f"**{name}**" if r.get("exact") else name,
+                    _secs(r["seconds"]),
+                    _f(int(mt["pairs"])),
+                    _f(mt["total"], 2),
+                    _f(mt["mean"], 4),
+                    _f(mt["min"], 4),
+                    _f(mt["bottom_decile"], 4),
+                    _f(mt["gini"], 4),
+                    _f(100 * mt["matched_share"], 1) + "%",
+                    _f(100 * mt["utilisation"], 1) + "%",
+                    _f(int(mt["envy_pairs"])),
+                    _f(mt.get("recovery_at_1"), 3),
+                    _f(mt.get("recovery_at_5"), 3),
+                ]
+            )
+        lines += _table(header, rows)
+        checks = solvers["checks"]
+        lines += [
+            "",
+            f"Checks (exact = `{checks['exact']}`; the exact sum solvers "
+            f"{', '.join(checks['exact_solvers'])} agree within "
+            f"{_f(checks['exact_spread'], 3)}):",
+        ]
+        for c in checks["versus"]:
+            verdict = "**yes**" if c["exact_not_below"] else "**NO**"
+            lines.append(
+                f"- total ≥ `{c['baseline']}`'s: {verdict} "
+                f"({_f(c['exact_total'], 3)} vs {_f(c['baseline_total'], 3)}, "
+                f"{_f(c['exact_pairs'])} vs {_f(c['baseline_pairs'])} pairs)"
+            )
+        lines.append(
+            f"- exact solvers never below any baseline on total: "
+            f"{'**yes**' if checks['never_below'] else '**NO**'}"
+        )
+        g = solvers.get("vs_greedy")
+        if g:
+            lines += [
+                "",
+                f"**Exact vs greedy:** total {_f(g['total_gain'], 3)} higher "
+                f"({_f(g['total_gain_pct'], 2)}%); the worst-off matched pair scores "
+                f"{_f(g['min_exact'], 4)} instead of {_f(g['min_greedy'], 4)} "
+                f"({_f(g['min_gain'], 4)}); bottom decile {_f(g['bottom_exact'], 4)} vs "
+                f"{_f(g['bottom_greedy'], 4)}; mentees left with unmet demand "
+                f"{_f(g['unmatched_exact'])} vs {_f(g['unmatched_greedy'])}. "
+                f"`fair` lifts the worst-off pair to {_f(g['min_fair'], 4)} at a total cost of "
+                f"{_f(g['fair_total_cost_pct'], 3)}%.",
+            ]
+        lines += ["", "![solver metrics](solvers.png)", "", "![score distributions](scores.png)"]
+
+    ref = results.get("reference")
+    if ref:
+        lines += [
+            "",
+            "## Service vs plain reference solvers (same matrix)",
+            f"Instance: {_instance(ref['instance'])} (demand 1 each: scipy cannot express more). "
+            "Times include building each solver's input; peak memory is the RSS high-water mark "
+            "above the stage start.",
+            "",
+        ]
+        rows = []
+        for name, r in ref["runs"].items():
+            rows.append(
+                [
+                    name,
+                    _secs(r["seconds"]),
+                    f"{r['peak_rss_mib']:.1f} MiB",
+                    _f(r["total"], 6) if r.get("total") is not None else "–",
+                    _f(r.get("pairs")),
+                    _f(r.get("ratio_to_service"), 2) + "x" if r.get("ratio_to_service") else "–",
+                    r.get("note", ""),
+                ]
+            )
+        lines += _table(
+            ["implementation", "time", "peak RSS", "total", "pairs", "time / service", "note"],
+            rows,
+        )
+        eq = ref["objectives_equal"]
+        lines += [
+            "",
+            f"Objectives equal (|difference| ≤ 1e-6 per pair): "
+            f"{'**yes**' if eq else '**NO**'}; largest difference "
+            f"{_f(ref['max_abs_difference'], 3)}.",
+            "",
+            "![reference times](reference.png)",
+        ]
+
+    scaling = results.get("scaling")
+    if scaling:
+        lines += [
+            "",
+            "## Scaling",
+            "Nested prefixes of one generated programme (mentors = mentees / 2.5), solver "
+            "`auto`, objective `total`. Each size embeds cold into a fresh in-memory cache "
+            "(unless `--cache` was given). Peak memory = RSS high-water mark above the stage "
+            "start (see `StageRecorder`).",
+            "",
+        ]
+        stages = list(dict.fromkeys(r["stage"] for r in scaling["rows"]))
+        sizes = list(dict.fromkeys(r["n_mentees"] for r in scaling["rows"]))
+        header = (
+            ["mentees", "mentors", "texts"]
+            + [f"{s} time" for s in stages]
+            + [f"{s} MiB" for s in stages]
+        )
+        rows = []
+        for n in sizes:
+            sub = {r["stage"]: r for r in scaling["rows"] if r["n_mentees"] == n}
+            first = next(iter(sub.values()))
+            rows.append(
+                [_f(n), _f(first["n_mentors"]), _f(int(sub.get("embed", first).get("texts", 0)))]
+                + [_secs(sub[s]["seconds"]) if s in sub else "–" for s in stages]
+                + [f"{sub[s]['peak_rss_mib']:.1f}" if s in sub else "–" for s in stages]
+            )
+        lines += _table(header, rows)
+        lines += [
+            "",
+            "Fitted growth exponents (least squares on log time vs log mentees): "
+            + ", ".join(f"{s} **{_f(b, 2)}**" for s, b in scaling["exponents"].items())
+            + ".",
+            "",
+            "![scaling](scaling.png)",
+        ]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Re-render ``report.md`` next to a ``results.json``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 1:
+        print("usage: python -m benchmarks.report RESULTS_JSON", file=sys.stderr)
+        return 2
+    path = Path(args[0])
+    results = json.loads(path.read_text())
+    (path.parent / "report.md").write_text(render_report(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,516 @@
+"""The benchmark suite: one command, results as JSON/CSV, a Markdown report and PNG plots.
+
+Usage::
+
+    python -m benchmarks.suite --quick --out bench-out/quick   # make bench (< 5 min, 2 cores)
+    python -m benchmarks.suite --out bench-out/full            # make bench-full
+
+Sections, all on programmes from :func:`benchmarks.generator.generate_programme` (one seed):
+
+1. **Scaling**: nested prefixes of one programme (quick 100..2,000 mentees, full 100..10,000;
+   mentors = mentees / 2.5), the service pipeline stage by stage (embed, score, solve,
+   explain; :func:`benchmarks.pipeline.run_pipeline`), time and peak RSS per stage, fitted
+   growth exponents.
+2. **Solvers**: on one of those instances (quick 1,000 mentees, full 3,000) the exact solvers,
+   the exact ``fair`` objective, and the greedy, stable and random baselines, each evaluated by
+   :func:`benchmarks.metrics.evaluate` against the planted truth.
+3. **Reference**: on the largest instance with demand 1, the service's ``assign`` vs scipy's
+   ``linear_sum_assignment`` on the repeated-column matrix and OR-Tools ``SimpleMinCostFlow``
+   on every allowed arc (:mod:`benchmarks.baselines`): time, peak memory, objective.
+
+Outputs in ``--out``: ``results.json`` (everything), ``scaling.csv``, ``solvers.csv``,
+``reference.csv``, ``report.md`` and ``scaling.png``, ``solvers.png``, ``scores.png``,
+``reference.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib.metadata
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.baselines import flow_all_arcs, scipy_repeated_columns, total_score
+from benchmarks.compare import DEFAULT_SOLVERS, SolverRun, compare_solvers
+from benchmarks.generator import Programme, generate_programme
+from benchmarks.metrics import StageRecorder, fit_power_law
+from benchmarks.pipeline import PipelineRun, run_pipeline
+from benchmarks.plots import (
+    plot_reference_times,
+    plot_scaling,
+    plot_score_distributions,
+    plot_solver_metrics,
+)
+from benchmarks.report import render_report
+
+__all__ = ["FULL", "QUICK", "SuiteConfig", "machine_info", "main", "run_suite"]
+
+DEFAULT_SEED = 2026
+
+
+@dataclass(frozen=True, slots=True)
+class SuiteConfig:
+    """What one suite run does.
+
+    Attributes:
+        quick: the quick profile (labels the report).
+        sizes: mentee counts of the scaling curve, ascending; the last is the largest programme.
+        compare_size: mentees of the solver-comparison instance (one of ``sizes``).
+        seed: generator seed.
+        encoder: ``"model"`` (all-MiniLM-L6-v2) or ``"hashing"`` (model-free, smoke runs only).
+        cache: an on-disk embedding cache shared by every size (warm runs); ``None`` = each
+            size embeds cold into a fresh in-memory cache.
+    """
+
+    quick: bool
+    sizes: tuple[int, ...]
+    compare_size: int
+    seed: int = DEFAULT_SEED
+    encoder: str = "model"
+    cache: Path | None = None
+
+
+QUICK = SuiteConfig(quick=True, sizes=(100, 200, 500, 1000, 2000), compare_size=1000)
+FULL = SuiteConfig(quick=False, sizes=(100, 300, 1000, 3000, 10000), compare_size=3000)
+
+
+def n_mentors_for(n_mentees: int) -> int:
+    """The generator's default number of mentors for ``n_mentees``."""
+    return max(1, math.ceil(n_mentees / 2.5))
+
+
+def machine_info() -> dict[str, Any]:
+    """Cores, CPU model (``/proc/cpuinfo``), memory, platform and package versions."""
+    cpu_model = platform.processor() or "unknown"
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    cpu_model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    memory_gib = math.nan
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemTotal:"):
+                    memory_gib = int(line.split()[1]) / 2**20
+                    break
+    except OSError:
+        pass
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    packages = {}
+    for name in ("numpy", "scipy", "ortools", "numba", "torch", "sentence-transformers"):
+        try:
+            packages[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            packages[name] = "absent"
+    return {
+        "cpu_model": cpu_model,
+        "cores": cores,
+        "logical_cpus": os.cpu_count() or 1,
+        "memory_gib": memory_gib,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "packages": packages,
+    }
+
+
+def _commit() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).resolve().parent,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def _load_encoder(kind: str, recorder: StageRecorder) -> Any:
+    with recorder.stage("load_model"):
+        if kind == "model":
+            from matchsvc.scoring.encoder import load_encoder
+
+            return load_encoder()
+        if kind == "hashing":
+            from benchmarks.encoders import HashingEncoder
+
+            return HashingEncoder()
+    raise ValueError(f"unknown encoder {kind!r}; use 'model' or 'hashing'")
+
+
+def _instance(
+    prog: Programme, run: PipelineRun, demand: np.ndarray | None = None
+) -> dict[str, Any]:
+    dem = run.demand if demand is None else demand
+    return {
+        "n_mentees": len(prog.mentees),
+        "n_mentors": len(prog.mentors),
+        "demand": int(dem.sum()),
+        "capacity": int(run.capacity.sum()),
+        "allowed_share": float(run.allowed.mean()),
+    }
+
+
+def _warm_up(programme: Programme, log: Any) -> None:
+    """Run every code path once on a tiny instance, unmeasured, so that one-off costs (numba
+    compilation, first imports) do not land in the smallest size of the scaling curve."""
+    from benchmarks.encoders import HashingEncoder
+    from matchsvc.scoring import EmbeddingCache
+
+    start = time.perf_counter()
+    prog = programme.subset(min(30, len(programme.mentees)), min(12, len(programme.mentors)))
+    run = run_pipeline(
+        prog.mentees, prog.mentors, EmbeddingCache(HashingEncoder()), StageRecorder()
+    )
+    demand = np.ones(len(prog.mentees), dtype=np.int64)
+    for spec in DEFAULT_SOLVERS:
+        compare_solvers(
+            run.compatibility.scores,
+            capacity=run.capacity,
+            demand=demand,
+            allowed=run.allowed,
+            solvers=[spec],
+        )
+    log(f"warm-up (compilation, imports) took {time.perf_counter() - start:.1f}s, not measured")
+
+
+def _scaling(
+    config: SuiteConfig, programme: Programme, encoder: Any, log: Any
+) -> tuple[list[dict[str, Any]], dict[int, tuple[Programme, PipelineRun]], Any]:
+    """Run the pipeline at every size; keep the runs the later sections need."""
+    from matchsvc.scoring import EmbeddingCache
+
+    shared = EmbeddingCache(encoder, config.cache) if config.cache is not None else None
+    keep = {config.compare_size, config.sizes[-1]}
+    rows: list[dict[str, Any]] = []
+    runs: dict[int, tuple[Programme, PipelineRun]] = {}
+    cache: Any = shared
+    for n in config.sizes:
+        prog = programme.subset(n, n_mentors_for(n))
+        cache = shared if shared is not None else EmbeddingCache(encoder, None)
+        recorder = StageRecorder()
+        run = run_pipeline(prog.mentees, prog.mentors, cache, recorder)
+        for rec in recorder.records:
+            rows.append({"n_mentees": n, "n_mentors": len(prog.mentors), **rec.as_dict()})
+        log(f"scaling n={n}: " + ", ".join(f"{r.stage} {r.seconds:.2f}s" for r in recorder.records))
+        if n in keep:
+            runs[n] = (prog, run)
+    return rows, runs, cache
+
+
+def _solvers(prog: Programme, run: PipelineRun, log: Any) -> dict[str, Any]:
+    """Every solver of :data:`DEFAULT_SOLVERS` on one instance, evaluated, plus the checks.
+
+    Every mentee's demand is set to 1 here, because ``hungarian`` and ``stable`` take only
+    that; scores, capacities and mask are the pipeline's.
+    """
+    scores = np.asarray(run.compatibility.scores)
+    demand = np.ones(len(prog.mentees), dtype=np.int64)
+    results: dict[str, Any] = {}
+    solved: dict[str, SolverRun] = {}
+    for spec in DEFAULT_SOLVERS:
+        try:
+            one = compare_solvers(
+                scores,
+                capacity=run.capacity,
+                demand=demand,
+                allowed=run.allowed,
+                planted_best=prog.truth.best,
+                solvers=[spec],
+            )[spec.name]
+        except Exception as exc:  # a solver that cannot take this instance is reported
+            results[spec.name] = {"error": f"{type(exc).__name__}: {exc}", "exact": spec.exact}
+            log(f"solver {spec.name}: {type(exc).__name__}: {exc}")
+            continue
+        solved[spec.name] = one
+        results[spec.name] = {
+            "solver": spec.solver,
+            "objective": spec.objective,
+            "exact": spec.exact,
+            "optimal_claimed": one.optimal,
+            "seconds": one.seconds,
+            "metrics": one.metrics,
+        }
+        log(f"solver {spec.name}: {one.seconds:.3f}s total={one.metrics['total']:.4f}")
+    exact_total = [k for k, r in solved.items() if r.spec.exact and r.spec.objective == "total"]
+    out: dict[str, Any] = {"instance": _instance(prog, run, demand), "runs": results}
+    if not exact_total:
+        return out
+    exact = max(exact_total, key=lambda k: solved[k].metrics["total"])
+    best = solved[exact].metrics
+    versus = []
+    for name, r in solved.items():
+        if name in exact_total:
+            continue
+        tolerance = 1e-9 * max(1.0, abs(best["total"]))
+        versus.append(
+            {
+                "baseline": name,
+                "exact_total": best["total"],
+                "baseline_total": r.metrics["total"],
+                "exact_pairs": int(best["pairs"]),
+                "baseline_pairs": int(r.metrics["pairs"]),
+                "exact_not_below": best["total"] >= r.metrics["total"] - tolerance,
+            }
+        )
+    spread = max(solved[k].metrics["total"] for k in exact_total) - min(
+        solved[k].metrics["total"] for k in exact_total
+    )
+    out["checks"] = {
+        "exact": exact,
+        "exact_solvers": exact_total,
+        "exact_spread": spread,
+        "versus": versus,
+        "never_below": all(v["exact_not_below"] for v in versus),
+    }
+    if "greedy" in solved:
+        g = solved["greedy"].metrics
+        fair = solved["fair"].metrics if "fair" in solved else None
+        out["vs_greedy"] = {
+            "total_gain": best["total"] - g["total"],
+            "total_gain_pct": 100.0 * (best["total"] / g["total"] - 1.0),
+            "min_exact": best["min"],
+            "min_greedy": g["min"],
+            "min_gain": best["min"] - g["min"],
+            "bottom_exact": best["bottom_decile"],
+            "bottom_greedy": g["bottom_decile"],
+            "unmatched_exact": _unmet(solved[exact].pairs, demand),
+            "unmatched_greedy": _unmet(solved["greedy"].pairs, demand),
+            "min_fair": fair["min"] if fair else None,
+            "fair_total_cost_pct": 100.0 * (1.0 - fair["total"] / best["total"]) if fair else None,
+        }
+    out["matched_scores"] = {k: r.matched_scores for k, r in solved.items()}
+    return out
+
+
+def _unmet(pairs: np.ndarray, demand: np.ndarray) -> int:
+    got = np.bincount(pairs[:, 0], minlength=demand.size)
+    return int((got < demand).sum())
+
+
+def _reference(
+    prog: Programme, run: PipelineRun, stage_rows: Sequence[dict[str, Any]], log: Any
+) -> dict[str, Any]:
+    """assign vs scipy (repeated columns) vs OR-Tools (all arcs), demand 1, same matrix."""
+    from matchsvc.assignment import assign
+
+    scores = np.asarray(run.compatibility.scores)
+    capacity, allowed = run.capacity, run.allowed
+    demand = np.ones(len(prog.mentees), dtype=np.int64)
+    recorder = StageRecorder()
+    pairs: dict[str, np.ndarray] = {}
+    notes: dict[str, str] = {}
+    with recorder.stage("service assign (auto)"):
+        result = assign(scores, capacity=capacity, demand=demand, allowed=allowed, solver="auto")
+    pairs["service assign (auto)"] = np.asarray(result.pairs, dtype=np.int64)
+    notes["service assign (auto)"] = f"solver {result.solver}, optimal={result.optimal}"
+    with recorder.stage("scipy linear_sum_assignment"):
+        pairs["scipy linear_sum_assignment"] = scipy_repeated_columns(
+            scores, capacity, allowed=allowed, mode="max_cardinality"
+        )
+    notes["scipy linear_sum_assignment"] = f"{int(capacity.sum()):,} repeated columns"
+    with recorder.stage("OR-Tools SimpleMinCostFlow"):
+        pairs["OR-Tools SimpleMinCostFlow"] = flow_all_arcs(
+            scores, capacity, demand, allowed=allowed, mode="max_cardinality"
+        )
+    notes["OR-Tools SimpleMinCostFlow"] = f"{int(allowed.sum()):,} arcs, costs rounded to 1e-6"
+    service = recorder.records[0].seconds
+    runs: dict[str, Any] = {}
+    totals = {k: total_score(scores, p) for k, p in pairs.items()}
+    for rec in recorder.records:
+        runs[rec.stage] = {
+            "seconds": rec.seconds,
+            "peak_rss_mib": rec.peak_rss_mib,
+            "total": totals[rec.stage],
+            "pairs": len(pairs[rec.stage]),
+            "ratio_to_service": rec.seconds / service if service > 0 else None,
+            "note": notes[rec.stage],
+        }
+        log(f"reference {rec.stage}: {rec.seconds:.3f}s total={totals[rec.stage]:.6f}")
+    runs["service end-to-end (embed+score+solve+explain)"] = {
+        "seconds": sum(r["seconds"] for r in stage_rows),
+        "peak_rss_mib": max(r["peak_rss_mib"] for r in stage_rows),
+        "total": None,
+        "pairs": None,
+        "ratio_to_service": None,
+        "note": "the scaling run at this size (its own demand)",
+    }
+    n_pairs = max(len(p) for p in pairs.values())
+    diffs = [abs(t - totals["service assign (auto)"]) for t in totals.values()]
+    same_count = len({len(p) for p in pairs.values()}) == 1
+    return {
+        "instance": _instance(prog, run, demand),
+        "runs": runs,
+        "max_abs_difference": max(diffs),
+        "objectives_equal": same_count and max(diffs) <= 1e-6 * max(1, n_pairs),
+    }
+
+
+def run_suite(config: SuiteConfig, out: Path, *, log: Any = print) -> dict[str, Any]:
+    """Run every section, write results, CSVs, plots and the report to ``out``; return results."""
+    if list(config.sizes) != sorted(set(config.sizes)) or config.compare_size not in config.sizes:
+        raise ValueError(
+            f"sizes must be ascending and distinct and include compare_size {config.compare_size}, "
+            f"got {config.sizes}"
+        )
+    started = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    recorder = StageRecorder()
+    encoder = _load_encoder(config.encoder, recorder)
+    log(f"encoder {encoder.model_id} loaded in {recorder.records[0].seconds:.1f}s")
+    largest = config.sizes[-1]
+    programme = generate_programme(largest, seed=config.seed)
+
+    _warm_up(programme, log)
+    rows, runs, _ = _scaling(config, programme, encoder, log)
+    stages = list(dict.fromkeys(r["stage"] for r in rows))
+    exponents = {
+        s: fit_power_law(
+            [r["n_mentees"] for r in rows if r["stage"] == s],
+            [r["seconds"] for r in rows if r["stage"] == s],
+        )[0]
+        for s in stages
+    }
+    big = next(r for r in rows if r["n_mentees"] == largest and r["stage"] == "embed")
+    embed_rate = big.get("encoded", big["texts"]) / big["seconds"] if big["seconds"] > 0 else None
+
+    solvers = _solvers(*runs[config.compare_size], log)
+    reference = _reference(*runs[largest], [r for r in rows if r["n_mentees"] == largest], log)
+    matched_scores = solvers.pop("matched_scores", {})
+
+    results: dict[str, Any] = {
+        "meta": {
+            "seed": config.seed,
+            "quick": config.quick,
+            "encoder": config.encoder,
+            "cache": str(config.cache) if config.cache else None,
+            "sizes": list(config.sizes),
+            "compare_size": config.compare_size,
+            "machine": machine_info(),
+            "commit": _commit(),
+            "wall_s": 0.0,
+        },
+        "embedding": {
+            "model_id": encoder.model_id,
+            "load_s": recorder.records[0].seconds,
+            "texts": int(big.get("encoded", big["texts"])),
+            "seconds": big["seconds"],
+            "texts_per_s": embed_rate,
+        },
+        "scaling": {"rows": rows, "exponents": exponents},
+        "solvers": solvers,
+        "reference": reference,
+    }
+
+    plot_scaling(rows, out / "scaling.png")
+    ok = {k: r["metrics"] for k, r in solvers["runs"].items() if "metrics" in r}
+    if ok:
+        plot_solver_metrics(
+            ok, out / "solvers.png", reference=solvers.get("checks", {}).get("exact")
+        )
+        plot_score_distributions(matched_scores, out / "scores.png")
+    plot_reference_times(
+        {k: r["seconds"] for k, r in reference["runs"].items()}, out / "reference.png"
+    )
+    _write_csv(out / "scaling.csv", rows)
+    _write_csv(
+        out / "solvers.csv",
+        [
+            {"solver": k, "seconds": r.get("seconds"), **r.get("metrics", {})}
+            for k, r in solvers["runs"].items()
+        ],
+    )
+    _write_csv(
+        out / "reference.csv",
+        [{"implementation": k, **r} for k, r in reference["runs"].items()],
+    )
+    results["meta"]["wall_s"] = time.perf_counter() - started
+    (out / "results.json").write_text(json.dumps(results, indent=1, default=_json_default) + "\n")
+    (out / "report.md").write_text(render_report(results))
+    log(f"wrote {out}/report.md in {results['meta']['wall_s']:.1f}s")
+    return results
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def _write_csv(path: Path, rows: Sequence[dict[str, Any]]) -> None:
+    fields = list(dict.fromkeys(k for r in rows for k in r))
+    with path.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: see the module docstring and ``--help``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.suite", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--quick", action="store_true", help="the quick suite (make bench)")
+    parser.add_argument("--out", type=Path, required=True, help="output folder")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="generator seed")
+    parser.add_argument(
+        "--encoder",
+        choices=("model", "hashing"),
+        default="model",
+        help="'hashing' skips the model (smoke runs; numbers are not the model's)",
+    )
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="on-disk embedding cache shared across sizes and runs (embed times become warm)",
+    )
+    parser.add_argument(
+        "--sizes", type=str, default=None, help="comma-separated mentee counts (overrides)"
+    )
+    args = parser.parse_args(argv)
+    base = QUICK if args.quick else FULL
+    sizes = base.sizes
+    compare = base.compare_size
+    if args.sizes:
+        sizes = tuple(sorted({int(x) for x in args.sizes.split(",")}))
+        compare = max((s for s in sizes if s <= base.compare_size), default=sizes[0])
+    config = SuiteConfig(
+        quick=args.quick,
+        sizes=sizes,
+        compare_size=compare,
+        seed=args.seed,
+        encoder=args.encoder,
+        cache=args.cache,
+    )
+    run_suite(config, args.out, log=lambda msg: print(msg, file=sys.stderr, flush=True))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
