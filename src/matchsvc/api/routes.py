@@ -5,16 +5,13 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Request, Security
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 
-from matchsvc.api import schemas
+from matchsvc.api import schemas, service
 from matchsvc.api.problems import PROBLEM_JSON
-from matchsvc.assignment import assign
 from matchsvc.engine import Engine
-from matchsvc.errors import InvalidInputError
 
 __all__ = ["router"]
 
@@ -83,94 +80,22 @@ def readyz(engine: EngineDep) -> schemas.Ready | JSONResponse:
 @router.post("/match", response_model=schemas.MatchResponse, tags=["matching"])
 def match(body: schemas.MatchRequest, engine: EngineDep) -> schemas.MatchResponse:
     """Match mentees to mentors exactly, with explanations and reasons for the unmatched."""
-    report = engine.match(
-        [p.to_core() for p in body.mentees],
-        [p.to_core() for p in body.mentors],
-        body.options.to_core(),
-    )
-    return schemas.MatchResponse(
-        matches=[schemas.Match.model_validate(m) for m in report.matches],
-        unmatched=[schemas.unmatched_out(u) for u in report.unmatched],
-        mentors=[schemas.MentorLoad.model_validate(m) for m in report.mentors],
-        summary=schemas.Summary.model_validate(report.summary),
-    )
+    return service.run_match(engine, body)
 
 
 @router.post("/recommend", response_model=schemas.RecommendResponse, tags=["matching"])
 def recommend(body: schemas.RecommendRequest, engine: EngineDep) -> schemas.RecommendResponse:
     """Top-N explained mentor suggestions per mentee, for platforms where mentees choose."""
-    results = engine.recommend(
-        [p.to_core() for p in body.mentees],
-        [p.to_core() for p in body.mentors],
-        body.options.to_core(),
-        top_n=body.top_n,
-        assigned=body.assigned,
-        only_available=body.only_available,
-    )
-    return schemas.RecommendResponse(
-        results=[
-            schemas.MenteeRecommendations(
-                mentee_id=mentee_id,
-                recommendations=[schemas.Recommendation.model_validate(r) for r in recs],
-            )
-            for mentee_id, recs in results.items()
-        ]
-    )
+    return service.run_recommend(engine, body)
 
 
 @router.post("/assign", response_model=schemas.AssignResponse, tags=["matching"])
 def assign_scores(body: schemas.AssignRequest) -> schemas.AssignResponse:
     """Solve the assignment for your own score matrix (null = forbidden pair)."""
-    rows = body.scores
-    width = len(rows[0]) if rows else 0
-    for i, row in enumerate(rows):
-        if len(row) != width:
-            raise InvalidInputError(
-                f"scores row {i} has {len(row)} entries but row 0 has {width}; "
-                "every row needs one entry per mentor (null forbids a pair)",
-                field=f"scores[{i}]",
-            )
-    allowed = np.array([[v is not None for v in row] for row in rows], dtype=bool).reshape(
-        len(rows), width
-    )
-    scores = np.array(
-        [[0.0 if v is None else v for v in row] for row in rows], dtype=np.float64
-    ).reshape(len(rows), width)
-    result = assign(
-        scores,
-        capacity=body.capacity,
-        demand=body.demand,
-        allowed=allowed,
-        objective=body.objective,
-        min_score=body.min_score,
-        solver=body.solver,
-    )
-    return schemas.AssignResponse(
-        pairs=[
-            schemas.Pair(mentee=i, mentor=j, score=s)
-            for (i, j), s in zip(result.pairs.tolist(), result.scores.tolist(), strict=True)
-        ],
-        total_score=float(result.total),
-        unmatched=result.unmatched.tolist(),
-        loads=result.loads.tolist(),
-        optimal=bool(result.optimal),
-        solver=result.solver,
-    )
+    return service.run_assign(body)
 
 
 @router.post("/score", response_model=schemas.ScoreResponse, tags=["data science"])
 def score(body: schemas.ScoreRequest, engine: EngineDep) -> schemas.ScoreResponse:
     """The compatibility matrix and every facet matrix, for analysis."""
-    comp = engine.score(
-        [p.to_core() for p in body.mentees],
-        [p.to_core() for p in body.mentors],
-        body.options.to_scoring(),
-    )
-    return schemas.ScoreResponse(
-        mentee_ids=list(comp.mentee_ids),
-        mentor_ids=list(comp.mentor_ids),
-        scores=comp.scores.tolist(),
-        facets={name: matrix.tolist() for name, matrix in comp.facets.items()},
-        weights=dict(comp.weights),
-        allowed=comp.allowed.tolist(),
-    )
+    return service.run_score(engine, body)

@@ -1,0 +1,104 @@
+"""Request model -> engine -> response model, once per operation.
+
+The HTTP routes, the job runner and the CLI all call these functions, so the three doors give
+the same answers for the same input.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from matchsvc.api import schemas
+from matchsvc.assignment import assign
+from matchsvc.engine import Engine
+from matchsvc.errors import InvalidInputError
+
+__all__ = ["run_assign", "run_match", "run_recommend", "run_score"]
+
+
+def run_match(engine: Engine, body: schemas.MatchRequest) -> schemas.MatchResponse:
+    """``POST /match``."""
+    report = engine.match(
+        [p.to_core() for p in body.mentees],
+        [p.to_core() for p in body.mentors],
+        body.options.to_core(),
+    )
+    return schemas.MatchResponse(
+        matches=[schemas.Match.model_validate(m) for m in report.matches],
+        unmatched=[schemas.unmatched_out(u) for u in report.unmatched],
+        mentors=[schemas.MentorLoad.model_validate(m) for m in report.mentors],
+        summary=schemas.Summary.model_validate(report.summary),
+    )
+
+
+def run_recommend(engine: Engine, body: schemas.RecommendRequest) -> schemas.RecommendResponse:
+    """``POST /recommend``."""
+    results = engine.recommend(
+        [p.to_core() for p in body.mentees],
+        [p.to_core() for p in body.mentors],
+        body.options.to_core(),
+        top_n=body.top_n,
+        assigned=body.assigned,
+        only_available=body.only_available,
+    )
+    return schemas.RecommendResponse(
+        results=[
+            schemas.MenteeRecommendations(
+                mentee_id=mentee_id,
+                recommendations=[schemas.Recommendation.model_validate(r) for r in recs],
+            )
+            for mentee_id, recs in results.items()
+        ]
+    )
+
+
+def run_assign(body: schemas.AssignRequest) -> schemas.AssignResponse:
+    """``POST /assign``: a caller's own score matrix, null = forbidden."""
+    rows = body.scores
+    width = len(rows[0]) if rows else 0
+    for i, row in enumerate(rows):
+        if len(row) != width:
+            raise InvalidInputError(
+                f"scores row {i} has {len(row)} entries but row 0 has {width}; "
+                "every row needs one entry per mentor (null forbids a pair)",
+                field=f"scores[{i}]",
+            )
+    allowed = np.array([[v is not None for v in row] for row in rows], dtype=bool)
+    scores = np.array([[0.0 if v is None else v for v in row] for row in rows], dtype=np.float64)
+    result = assign(
+        scores.reshape(len(rows), width),
+        capacity=body.capacity,
+        demand=body.demand,
+        allowed=allowed.reshape(len(rows), width),
+        objective=body.objective,
+        min_score=body.min_score,
+        solver=body.solver,
+    )
+    return schemas.AssignResponse(
+        pairs=[
+            schemas.Pair(mentee=i, mentor=j, score=s)
+            for (i, j), s in zip(result.pairs.tolist(), result.scores.tolist(), strict=True)
+        ],
+        total_score=float(result.total),
+        unmatched=result.unmatched.tolist(),
+        loads=result.loads.tolist(),
+        optimal=bool(result.optimal),
+        solver=result.solver,
+    )
+
+
+def run_score(engine: Engine, body: schemas.ScoreRequest) -> schemas.ScoreResponse:
+    """``POST /score``."""
+    comp = engine.score(
+        [p.to_core() for p in body.mentees],
+        [p.to_core() for p in body.mentors],
+        body.options.to_scoring(),
+    )
+    return schemas.ScoreResponse(
+        mentee_ids=list(comp.mentee_ids),
+        mentor_ids=list(comp.mentor_ids),
+        scores=comp.scores.tolist(),
+        facets={name: matrix.tolist() for name, matrix in comp.facets.items()},
+        weights=dict(comp.weights),
+        allowed=comp.allowed.tolist(),
+    )
