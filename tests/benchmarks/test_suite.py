@@ -1,0 +1,53 @@
+"""The suite's plumbing end to end on a tiny programme, with the model-free encoder."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from benchmarks.report import render_report
+from benchmarks.suite import main
+
+from benchmarks import compare_solvers, evaluate, plot_solver_metrics
+
+
+def test_suite_writes_every_output_and_the_report_matches_results(tmp_path: Path) -> None:
+    out = tmp_path / "quick"
+    assert main(["--quick", "--out", str(out), "--encoder", "hashing", "--sizes", "40,80"]) == 0
+    for name in (
+        "results.json", "scaling.csv", "solvers.csv", "reference.csv", "report.md",
+        "scaling.png", "solvers.png", "scores.png", "reference.png",
+    ):  # fmt: skip
+        assert (out / name).stat().st_size > 0, name
+    results = json.loads((out / "results.json").read_text())
+    # the report is a pure function of the results
+    assert (out / "report.md").read_text() == render_report(results)
+    assert results["meta"]["encoder"] == "hashing"
+    assert results["meta"]["machine"]["cores"] >= 1
+    solvers = results["solvers"]
+    assert solvers["checks"]["never_below"] is True
+    assert solvers["checks"]["exact_spread"] == pytest.approx(0.0, abs=1e-9)
+    exact = solvers["runs"][solvers["checks"]["exact"]]["metrics"]
+    for run in solvers["runs"].values():
+        assert run["metrics"]["total"] <= exact["total"] + 1e-9
+        assert run["metrics"]["forbidden"] == run["metrics"]["over_capacity"] == 0
+    assert solvers["runs"]["stable"]["metrics"]["envy_pairs"] == 0
+    assert results["reference"]["objectives_equal"] is True
+    with (out / "scaling.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["stage"] for r in rows} == {"embed", "score", "solve", "explain"}
+    assert sorted({int(r["n_mentees"]) for r in rows}) == [40, 80]
+
+
+def test_library_use_on_a_plain_matrix(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    scores = rng.random((30, 10))
+    capacity = np.full(10, 3)
+    runs = compare_solvers(scores, capacity=capacity)
+    assert runs["flow"].metrics["total"] >= runs["greedy"].metrics["total"]
+    assert runs["flow"].metrics == evaluate(scores, runs["flow"].pairs, capacity=capacity)
+    png = plot_solver_metrics({k: r.metrics for k, r in runs.items()}, tmp_path / "s.png")
+    assert png.stat().st_size > 0
