@@ -49,8 +49,9 @@ def check_assignment(
     assert (a.loads <= cap).all() and (a.unmatched >= 0).all()
 
 
-def ortools_optimum(s: npt.NDArray[np.int64], cap: npt.ArrayLike, dem: npt.ArrayLike,
-                    ok: npt.NDArray[np.bool_]) -> tuple[int, int]:
+def ortools_optimum(
+    s: npt.NDArray[np.int64], cap: npt.ArrayLike, dem: npt.ArrayLike, ok: npt.NDArray[np.bool_]
+) -> tuple[int, int]:
     """(max count, max total among max-count) by OR-Tools on integer scores."""
     n, m = s.shape
     f = min_cost_flow.SimpleMinCostFlow()
@@ -69,8 +70,13 @@ def ortools_optimum(s: npt.NDArray[np.int64], cap: npt.ArrayLike, dem: npt.Array
     return int(f.maximum_flow()), -int(f.optimal_cost())
 
 
-def brute_force(s: npt.NDArray[np.float64], cap: npt.ArrayLike, dem: npt.ArrayLike,
-                ok: npt.NDArray[np.bool_], fair: bool = False) -> tuple[int, float, float]:
+def brute_force(
+    s: npt.NDArray[np.float64],
+    cap: npt.ArrayLike,
+    dem: npt.ArrayLike,
+    ok: npt.NDArray[np.bool_],
+    fair: bool = False,
+) -> tuple[int, float, float]:
     """(count, min score, total) of the lexicographic optimum over all pair subsets."""
     n, m = s.shape
     cells = [(i, j) for i in range(n) for j in range(m) if ok[i, j]]

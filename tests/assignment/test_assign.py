@@ -177,8 +177,9 @@ def test_wrong_certificate_is_rejected() -> None:
     assert a.certificate is not None
     assert verify_certificate(a, s, capacity=4).valid
     cert = a.certificate
-    bad_prices = dataclasses.replace(cert, mentor_potential=cert.mentor_potential + 0.5 * (
-        np.arange(10) % 2))
+    bad_prices = dataclasses.replace(
+        cert, mentor_potential=cert.mentor_potential + 0.5 * (np.arange(10) % 2)
+    )
     report = verify_certificate(a, s, capacity=4, certificate=bad_prices)
     assert not report.valid and any("reduced cost" in r for r in report.reasons)
     # A suboptimal assignment with the old certificate must fail too.
@@ -187,8 +188,13 @@ def test_wrong_certificate_is_rejected() -> None:
 
 
 @pytest.mark.parametrize(
-    "size", [100, 200, pytest.param(400, marks=pytest.mark.slow),
-             pytest.param(800, marks=pytest.mark.slow)]
+    "size",
+    [
+        100,
+        200,
+        pytest.param(400, marks=pytest.mark.slow),
+        pytest.param(800, marks=pytest.mark.slow),
+    ],
 )
 @pytest.mark.parametrize("solver", ["flow", "pricing", "hungarian"])
 def test_orlib(size: int, solver: str) -> None:

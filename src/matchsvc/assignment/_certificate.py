@@ -93,8 +93,9 @@ def _check(problem: Problem, a: Assignment, cert: Certificate, tol: float) -> li
         v = block_violations(s, mask, matched, cert, i0, tol)
         neg += int(v[0].sum())
         pos += int(v[1].sum())
-        cut += int(v[2].sum()) + int((matched & ~cert.reach_mentees[i0:i1, None]
-                                      & cert.reach_mentors[None, :]).sum())
+        cut += int(v[2].sum()) + int(
+            (matched & ~cert.reach_mentees[i0:i1, None] & cert.reach_mentors[None, :]).sum()
+        )
     if forbidden:
         why.append(f"{forbidden} forbidden pairs are matched")
     if neg:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from matchsvc.assignment._flow import dense_graph
 from matchsvc.assignment._network import Graph, solve_graph
@@ -11,7 +12,7 @@ from matchsvc.assignment._types import Problem, Solver, SolverResult
 __all__ = ["fair_threshold", "solve_fair"]
 
 
-def _max_count(g: Graph, problem: Problem, keep: np.ndarray) -> int:  # type: ignore[type-arg]
+def _max_count(g: Graph, problem: Problem, keep: npt.NDArray[np.bool_]) -> int:
     """Maximum matched count using only the arcs in ``keep`` (scores ignored)."""
     ptr = np.zeros(g.n + 1, dtype=np.int64)
     rows = g.rows[keep]

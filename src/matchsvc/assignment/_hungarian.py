@@ -44,7 +44,6 @@ class HungarianSolver:
                 field="demand",
             )
         s, mask = problem.dense()
-        n, _ = problem.shape
         rows = np.flatnonzero(problem.demand > 0)
         reps = np.minimum(problem.capacity, rows.size)
         col_map = np.repeat(np.arange(reps.size, dtype=np.int64), reps)

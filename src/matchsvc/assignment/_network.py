@@ -136,13 +136,9 @@ def residual_reach(
     rows = g.rows
     free = ~used
     src_rows = np.flatnonzero(unmet > 0)
-    heads = np.concatenate(
-        [np.full(src_rows.size, s, dtype=np.int64), rows[free], n + g.col[used]]
-    )
+    heads = np.concatenate([np.full(src_rows.size, s, dtype=np.int64), rows[free], n + g.col[used]])
     tails = np.concatenate([src_rows, n + g.col[free], rows[used]])
-    adj = csr_matrix(
-        (np.ones(heads.size, dtype=np.int8), (heads, tails)), shape=(s + 1, s + 1)
-    )
+    adj = csr_matrix((np.ones(heads.size, dtype=np.int8), (heads, tails)), shape=(s + 1, s + 1))
     order = breadth_first_order(adj, s, directed=True, return_predecessors=False)
     reach = np.zeros(s + 1, dtype=np.bool_)
     reach[order] = True

@@ -113,10 +113,15 @@ class PricingSolver:
         rows = np.flatnonzero(bad.any(axis=1))
         val = np.where(bad[rows], prio[rows], np.inf)
         k = min(self.k, m)
-        sel = np.argpartition(val, k - 1, axis=1)[:, :k] if k < m else np.tile(np.arange(m), (rows.size, 1))
+        sel = (
+            np.argpartition(val, k - 1, axis=1)[:, :k]
+            if k < m
+            else np.tile(np.arange(m), (rows.size, 1))
+        )
         ok = np.isfinite(np.take_along_axis(val, sel, axis=1))
         keys = (rows[:, None] + i0) * m + sel
-        return keys[ok].astype(np.int64)
+        out: npt.NDArray[np.int64] = keys[ok].astype(np.int64)
+        return out
 
     def solve(self, problem: Problem) -> SolverResult:
         """Solve exactly; ``optimal`` is True once pricing finds no violated pair."""

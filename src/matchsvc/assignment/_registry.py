@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 
 from matchsvc.assignment._flow import FlowSolver
 from matchsvc.assignment._greedy import GreedySolver
@@ -20,7 +20,7 @@ __all__ = ["AUTO_DENSE_LIMIT", "SolverName", "resolve_solver"]
 AUTO_DENSE_LIMIT = 250_000
 
 
-class SolverName(str, Enum):
+class SolverName(StrEnum):
     """Valid values of ``assign(solver=...)``."""
 
     AUTO = "auto"

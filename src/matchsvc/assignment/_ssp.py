@@ -90,7 +90,7 @@ def _remove_slot(j, a, slot_ptr, slot_arc, slot_pos, load):  # type: ignore[no-u
 
 
 @njit(cache=True)
-def _search(  # type: ignore[no-untyped-def]  # noqa: PLR0913
+def _search(  # type: ignore[no-untyped-def]
     mode,
     src,
     n,

@@ -33,9 +33,7 @@ def _counts(value: Any, size: int, name: str, axis: str) -> npt.NDArray[np.int64
             field=name,
         )
     if arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.number):
-        raise InvalidInputError(
-            f"{name} must contain integers, got dtype {arr.dtype}", field=name
-        )
+        raise InvalidInputError(f"{name} must contain integers, got dtype {arr.dtype}", field=name)
     if np.issubdtype(arr.dtype, np.complexfloating):
         raise InvalidInputError(f"{name} must contain integers, got complex values", field=name)
     if np.issubdtype(arr.dtype, np.floating):
@@ -61,8 +59,10 @@ def _dense_scores(scores: Any) -> npt.NDArray[np.float64]:
             f"scores must be 2-D (n_mentees x n_mentors), got {arr.ndim}-D shape {arr.shape}",
             field="scores",
         )
-    if arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.number) or np.issubdtype(
-        arr.dtype, np.complexfloating
+    if (
+        arr.dtype == np.bool_
+        or not np.issubdtype(arr.dtype, np.number)
+        or np.issubdtype(arr.dtype, np.complexfloating)
     ):
         raise InvalidInputError(
             f"scores must be real numbers, got dtype {arr.dtype}", field="scores"
