@@ -69,3 +69,42 @@ def test_window_across_a_dst_change_counts_real_hours() -> None:
 def test_overlapping_windows_union() -> None:
     windows = (Availability("mon", "09:00", "11:00"), Availability("mon", "10:00", "12:00"))
     assert len(slots_of(windows, "UTC")) == 12
+
+
+def test_matrix_matches_datetime_arithmetic_for_random_windows() -> None:
+    from datetime import datetime, time
+
+    from matchsvc.scoring._calendar import DAYS, availability_matrix
+
+    rng = np.random.default_rng(11)
+    zones = ["UTC", "Asia/Kathmandu", "America/St_Johns", "Pacific/Kiritimati", "UTC-11:00"]
+    people = []
+    for _ in range(40):
+        windows = []
+        for _ in range(rng.integers(1, 4)):
+            start = int(rng.integers(0, 95)) * 15
+            end = min(24 * 60, start + int(rng.integers(1, 20)) * 15)
+            windows.append(
+                Availability(
+                    DAYS[rng.integers(0, 7)],  # type: ignore[arg-type]
+                    f"{start // 60:02d}:{start % 60:02d}",
+                    f"{end // 60:02d}:{end % 60:02d}",
+                )
+            )
+        people.append((tuple(windows), zones[rng.integers(0, len(zones))]))
+    slots, has = availability_matrix([*people, None], MONDAY)
+    assert has.tolist() == [True] * 40 + [False]
+    assert not slots[-1].any()
+    origin = datetime.combine(MONDAY, time(0, 0), tzinfo=UTC)
+    for row, (windows, zone) in enumerate(people):
+        expected = np.zeros(SLOTS_PER_WEEK, dtype=bool)
+        tz = parse_timezone(zone)
+        for w in windows:
+            day = MONDAY + timedelta(days=DAYS.index(w.day))
+            for minute in range(0, 24 * 60, 15):
+                t = f"{minute // 60:02d}:{minute % 60:02d}"
+                if w.start <= t < w.end:
+                    local = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=tz)
+                    k = int((local.astimezone(UTC) - origin).total_seconds()) // 900
+                    expected[k % SLOTS_PER_WEEK] = True
+        np.testing.assert_array_equal(slots[row], expected)

@@ -43,13 +43,12 @@ def test_skills_facet_matches_direct_computation(seed: int) -> None:
 
 
 def test_skills_facet_small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The blocked paths (mentee blocks, skill chunks) give the same numbers."""
+    """The chunked path (many small skill chunks) gives the same numbers."""
     rng = np.random.default_rng(7)
     vectors = unit_rows(rng, 40)
     mentees, mentors = random_lists(rng, 50, 40), random_lists(rng, 9, 40)
     expected = skills_facet(vectors, mentees, mentors)
     monkeypatch.setattr(_facets, "_BLOCK_ELEMENTS", 8)
-    monkeypatch.setattr(_facets, "_MENTEE_BLOCK", 7)
     np.testing.assert_allclose(skills_facet(vectors, mentees, mentors), expected, atol=1e-6)
 
 

@@ -9,6 +9,7 @@ the person is available for all of it. Windows that cross the week's end wrap ar
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from datetime import timezone as fixed_timezone
 from functools import lru_cache
@@ -23,6 +24,7 @@ __all__ = [
     "DAYS",
     "SLOTS_PER_WEEK",
     "SLOT_MINUTES",
+    "availability_matrix",
     "availability_slots",
     "parse_clock",
     "parse_timezone",
@@ -69,6 +71,7 @@ def parse_timezone(name: str) -> tzinfo:
         ) from None
 
 
+@lru_cache(maxsize=4096)
 def parse_clock(text: str, *, allow_24: bool) -> int:
     """Minutes since midnight of an "HH:MM" string; "24:00" only when ``allow_24``.
 
@@ -107,31 +110,64 @@ def availability_slots(
     Returns:
         bool array of length :data:`SLOTS_PER_WEEK`.
     """
-    return _slots(windows, zone, week_start(reference)).copy()
+    matrix, _ = availability_matrix([(windows, zone)], reference)
+    row: NDArray[np.bool_] = matrix[0]
+    return row
 
 
-@lru_cache(maxsize=4096)
-def _slots(windows: tuple[Availability, ...], zone: str, monday: date) -> NDArray[np.bool_]:
-    tz = parse_timezone(zone)
-    origin = datetime.combine(monday, time(0, 0), tzinfo=UTC)
-    mask = np.zeros(SLOTS_PER_WEEK, dtype=np.bool_)
-    for window in windows:
-        day = monday + timedelta(days=DAYS.index(window.day))
-        start = -(-parse_clock(window.start, allow_24=False) // SLOT_MINUTES) * SLOT_MINUTES
-        end = parse_clock(window.end, allow_24=True) // SLOT_MINUTES * SLOT_MINUTES
-        if end <= start:
+def availability_matrix(
+    people: Sequence[tuple[tuple[Availability, ...], str] | None], reference: date
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Slot masks of many people at once.
+
+    Args:
+        people: per person ``(windows, zone)``, or ``None`` for a person without windows.
+        reference: any day of the reference week.
+
+    Returns:
+        ``(slots, has)``: ``(len(people), SLOTS_PER_WEEK)`` bool, and whether each person gave
+        at least one window.
+    """
+    monday = week_start(reference)
+    rows: list[int] = []
+    firsts: list[int] = []
+    counts: list[int] = []
+    has = np.zeros(len(people), dtype=np.bool_)
+    for row, entry in enumerate(people):
+        if entry is None or not entry[0]:
             continue
-        local_start = datetime.combine(day, time(0, 0), tzinfo=tz) + timedelta(minutes=start)
-        first = _slot_of(local_start, origin)
-        # Count quarter hours in UTC so a daylight-saving change inside the window is honoured.
-        local_end = datetime.combine(day, time(0, 0), tzinfo=tz) + timedelta(minutes=end)
-        length = int((local_end.astimezone(UTC) - local_start.astimezone(UTC)).total_seconds())
-        count = max(0, length // (SLOT_MINUTES * 60))
-        mask[(first + np.arange(count)) % SLOTS_PER_WEEK] = True
-    mask.flags.writeable = False
-    return mask
+        has[row] = True
+        windows, zone = entry
+        for window in windows:
+            day = DAYS.index(window.day)
+            start = -(-parse_clock(window.start, allow_24=False) // SLOT_MINUTES) * SLOT_MINUTES
+            end = parse_clock(window.end, allow_24=True) // SLOT_MINUTES * SLOT_MINUTES
+            if end <= start:
+                continue
+            # Both ends in UTC, so a daylight-saving change inside the window is honoured.
+            first = _utc_minute(zone, monday, day, start)
+            rows.append(row)
+            firsts.append(first // SLOT_MINUTES)
+            counts.append((_utc_minute(zone, monday, day, end) - first) // SLOT_MINUTES)
+    # Difference array: +1 where an interval starts, -1 where it ends; a window that runs past
+    # the end of the week is split in two.
+    diff = np.zeros((len(people), SLOTS_PER_WEEK + 1), dtype=np.int32)
+    r = np.asarray(rows, dtype=np.int64)
+    lo = np.asarray(firsts, dtype=np.int64) % SLOTS_PER_WEEK
+    hi = lo + np.minimum(np.asarray(counts, dtype=np.int64), SLOTS_PER_WEEK)
+    wraps = hi > SLOTS_PER_WEEK
+    np.add.at(diff, (r, lo), 1)
+    np.add.at(diff, (r, np.minimum(hi, SLOTS_PER_WEEK)), -1)
+    np.add.at(diff, (r[wraps], np.zeros(int(wraps.sum()), dtype=np.int64)), 1)
+    np.add.at(diff, (r[wraps], hi[wraps] - SLOTS_PER_WEEK), -1)
+    slots = np.cumsum(diff[:, :SLOTS_PER_WEEK], axis=1) > 0
+    return slots, has
 
 
-def _slot_of(moment: datetime, origin: datetime) -> int:
-    seconds = int((moment.astimezone(UTC) - origin).total_seconds())
-    return (seconds // (SLOT_MINUTES * 60)) % SLOTS_PER_WEEK
+@lru_cache(maxsize=65536)
+def _utc_minute(zone: str, monday: date, day: int, minute: int) -> int:
+    """Minutes from Monday 00:00 UTC to local ``minute`` of weekday ``day`` (may be < 0)."""
+    local = datetime.combine(monday + timedelta(days=day), time(0, 0), tzinfo=parse_timezone(zone))
+    moment = (local + timedelta(minutes=minute)).astimezone(UTC)
+    origin = datetime.combine(monday, time(0, 0), tzinfo=UTC)
+    return int((moment - origin).total_seconds()) // 60

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from types import MappingProxyType
 from typing import Any, TypeVar
 
@@ -14,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from matchsvc.profiles import CHANNELS, FREQUENCIES, AttributeValue, Profile
-from matchsvc.scoring._calendar import SLOT_MINUTES, SLOTS_PER_WEEK, availability_slots
+from matchsvc.scoring._calendar import SLOT_MINUTES, availability_matrix
 from matchsvc.scoring._facets import (
     NEUTRAL,
     cosine_facet,
@@ -163,34 +164,43 @@ class _TextTable:
 
     def __init__(self) -> None:
         self.index: dict[str, int] = {}
+        self.memo: dict[str, int] = {}  # raw text -> row: skills repeat a lot across people
 
     def add(self, text: str) -> int:
-        key = normalize_text(text)
-        if not key:
-            return -1
-        return self.index.setdefault(key, len(self.index))
+        row = self.memo.get(text)
+        if row is None:
+            key = normalize_text(text)
+            row = self.index.setdefault(key, len(self.index)) if key else -1
+            self.memo[text] = row
+        return row
 
 
 def _side(people: Sequence[Profile], table: _TextTable, options: ScoringOptions) -> _Side:
     n = len(people)
-    slots = np.zeros((n, SLOTS_PER_WEEK), dtype=np.bool_)
-    has_availability = np.zeros(n, dtype=np.bool_)
     skills, languages = [], []
     goals = np.empty(n, dtype=np.int64)
     styles = np.empty(n, dtype=np.int64)
     codes = np.empty(n, dtype=np.int64)
+    memo, add = table.memo, table.add
     for i, person in enumerate(people):
         comm = person.communication
-        skills.append(tuple(dict.fromkeys(table.add(s) for s in person.skills)))
+        rows = [memo[s] if s in memo else add(s) for s in person.skills]
+        skills.append(tuple(dict.fromkeys(rows)) if len(rows) > 1 else tuple(rows))
         goals[i] = table.add(person.goals)
         styles[i] = table.add(comm.style)
         languages.append(frozenset(code.lower() for code in comm.languages))
         mask = sum(1 << CHANNELS.index(c) for c in set(comm.channels))
         rank = FREQUENCIES.index(comm.frequency) if comm.frequency is not None else 3
         codes[i] = mask * 4 + rank
-        if comm.availability and comm.timezone is not None:
-            slots[i] = availability_slots(comm.availability, comm.timezone, options.reference_date)
-            has_availability[i] = True
+    slots, has_availability = availability_matrix(
+        [
+            (p.communication.availability, p.communication.timezone)
+            if p.communication.availability and p.communication.timezone is not None
+            else None
+            for p in people
+        ],
+        options.reference_date,
+    )
     return _Side(
         ids=tuple(p.id for p in people),
         skills=tuple(skills),
@@ -203,6 +213,7 @@ def _side(people: Sequence[Profile], table: _TextTable, options: ScoringOptions)
     )
 
 
+@cache
 def _structured_table() -> NDArray[np.float32]:
     """Channel + frequency parts of the communication blend for every pair of codes."""
     masks = np.arange(1 << len(CHANNELS))
@@ -217,7 +228,9 @@ def _structured_table() -> NDArray[np.float32]:
     table = COMMUNICATION_BLEND["channels"] * np.repeat(
         np.repeat(channels, 4, 0), 4, 1
     ) + COMMUNICATION_BLEND["frequency"] * np.tile(frequency, (len(masks), len(masks)))
-    return table.astype(np.float32)
+    out = table.astype(np.float32)
+    out.flags.writeable = False
+    return out
 
 
 def _gather_rows(vectors: NDArray[np.float32], rows: NDArray[np.int64]) -> NDArray[np.float32]:
@@ -302,6 +315,26 @@ def _readonly(array: _A) -> _A:
     return array
 
 
+def _communication(
+    vectors: NDArray[np.float32], left: _Side, right: _Side, options: ScoringOptions
+) -> NDArray[np.float32]:
+    """Style, channel and frequency parts of the communication facet.
+
+    The availability part is added by the caller, which needs the overlap hours anyway.
+    """
+    comm = cosine_facet(
+        _gather_rows(vectors, left.styles),
+        _gather_rows(vectors, right.styles),
+        left.styles >= 0,
+        right.styles >= 0,
+    )
+    comm *= np.float32(COMMUNICATION_BLEND["style"])
+    # At most 128 codes: look up each distinct mentee code's row once, then copy rows.
+    codes, inverse = np.unique(left.comm_codes, return_inverse=True)
+    comm += _structured_table()[np.ix_(codes, right.comm_codes)][inverse]
+    return comm
+
+
 def build_compatibility(
     mentees: Sequence[Profile],
     mentors: Sequence[Profile],
@@ -369,24 +402,17 @@ def build_compatibility(
         left.goals >= 0,
         right.goals >= 0,
     )
-    slots = overlap_slots(left.slots, right.slots)
-    hours = slots * np.float32(_HOURS_PER_SLOT)
-    both_avail = left.has_availability[:, None] & right.has_availability[None, :]
-    comm = cosine_facet(
-        _gather_rows(vectors, left.styles),
-        _gather_rows(vectors, right.styles),
-        left.styles >= 0,
-        right.styles >= 0,
-    )
-    comm *= np.float32(COMMUNICATION_BLEND["style"])
-    comm += _structured_table()[np.ix_(left.comm_codes, right.comm_codes)]
-    availability = np.minimum(hours / np.float32(options.overlap_target_hours), np.float32(1))
-    availability[~both_avail] = NEUTRAL
-    availability *= np.float32(COMMUNICATION_BLEND["availability"])
-    comm += availability
+    facets["communication"] = _communication(vectors, left, right, options)
+    # Shared quarter hours are exact small integers in float32; * 0.25 keeps them exact.
+    hours = overlap_slots(left.slots, right.slots)
+    hours *= np.float32(_HOURS_PER_SLOT)
+    availability = np.minimum(hours, np.float32(options.overlap_target_hours))
+    availability *= np.float32(COMMUNICATION_BLEND["availability"] / options.overlap_target_hours)
+    availability[~left.has_availability, :] = NEUTRAL * COMMUNICATION_BLEND["availability"]
+    availability[:, ~right.has_availability] = NEUTRAL * COMMUNICATION_BLEND["availability"]
+    facets["communication"] += availability
     del availability
-    np.clip(comm, 0.0, 1.0, out=comm)
-    facets["communication"] = comm
+    np.clip(facets["communication"], 0.0, 1.0, out=facets["communication"])
 
     hard_failures: dict[str, NDArray[np.bool_]] = {}
     for crit in options.criteria:
@@ -398,20 +424,24 @@ def build_compatibility(
             facets[crit.name] = value
 
     scores = np.zeros((n, m), dtype=np.float32)
+    term = np.empty((n, m), dtype=np.float32)
     for name, w in weights.items():
         if w != 0.0:
-            scores += np.float32(w) * facets[name]
+            np.multiply(facets[name], np.float32(w), out=term)
+            scores += term
+    del term
 
     cons = options.constraints
     removed: dict[str, NDArray[np.int64]] = {}
     allowed = np.ones((n, m), dtype=np.bool_)
 
     def apply(name: str, fail: NDArray[np.bool_] | None) -> None:
+        """Count ``fail`` per mentee, then clear those pairs (``fail`` is consumed)."""
         if fail is None:
             removed[name] = np.zeros(n, dtype=np.int64)
-        else:
-            removed[name] = fail.sum(axis=1, dtype=np.int64)
-            allowed[fail] = False
+            return
+        removed[name] = np.count_nonzero(fail, axis=1).astype(np.int64)
+        np.logical_and(allowed, np.logical_not(fail, out=fail), out=allowed)
 
     if cons.require_shared_language:
         vocab = sorted(set().union(*left.languages, *right.languages))
@@ -421,26 +451,28 @@ def build_compatibility(
         for hot, langs in ((hot_l, left.languages), (hot_r, right.languages)):
             for i, codes in enumerate(langs):
                 hot[i, [pos[c] for c in codes]] = 1.0
-        shared = (hot_l @ hot_r.T) > 0
-        both = (hot_l.sum(axis=1) > 0)[:, None] & (hot_r.sum(axis=1) > 0)[None, :]
-        apply("language", both & ~shared)
+        fail = (hot_l @ hot_r.T) == 0
+        fail[hot_l.sum(axis=1) == 0, :] = False  # the rule needs languages on both sides
+        fail[:, hot_r.sum(axis=1) == 0] = False
+        apply("language", fail)
     else:
         apply("language", None)
     if cons.min_overlap_hours > 0:
-        apply("availability", both_avail & (hours < np.float32(cons.min_overlap_hours)))
+        fail = hours < np.float32(cons.min_overlap_hours)
+        fail[~left.has_availability, :] = False  # no windows = flexible
+        fail[:, ~right.has_availability] = False
+        apply("availability", fail)
     else:
         apply("availability", None)
     if cons.use_exclude:
-        fail = np.zeros((n, m), dtype=np.bool_)
         mentor_pos = {pid: j for j, pid in enumerate(right.ids)}
-        for i, person in enumerate(mentees):
-            for other in person.exclude:
-                fail[i, mentor_pos[other]] = True
         mentee_pos = {pid: i for i, pid in enumerate(left.ids)}
-        for j, person in enumerate(mentors):
-            for other in person.exclude:
-                fail[mentee_pos[other], j] = True
-        apply("exclude", fail)
+        pairs = {(i, mentor_pos[o]) for i, p in enumerate(mentees) for o in p.exclude}
+        pairs |= {(mentee_pos[o], j) for j, p in enumerate(mentors) for o in p.exclude}
+        rows = np.fromiter((i for i, _ in pairs), dtype=np.int64, count=len(pairs))
+        cols = np.fromiter((j for _, j in pairs), dtype=np.int64, count=len(pairs))
+        removed["exclude"] = np.bincount(rows, minlength=n).astype(np.int64)
+        allowed[rows, cols] = False
     else:
         apply("exclude", None)
     apply("min_score", scores < np.float32(cons.min_score) if cons.min_score is not None else None)

@@ -9,6 +9,7 @@ opposite texts both score 0, which keeps the scale of a "good" match where the m
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
@@ -26,7 +27,6 @@ NEUTRAL = np.float32(0.5)
 """Value of a facet (or part of one) when either person left the field empty."""
 
 _BLOCK_ELEMENTS = 1 << 23  # temporaries of about 32 MB float32 in the skills kernel
-_MENTEE_BLOCK = 2048
 
 
 def cosine_facet(
@@ -59,10 +59,12 @@ def skills_facet(
     ``facet[i, j] = mean_{s in S_i} max_{t in T_j} clip(cos(v_s, v_t), 0, 1)``, and
     :data:`NEUTRAL` when ``S_i`` or ``T_j`` is empty.
 
-    Works on distinct skills: similarities of the distinct mentee skills of a block of mentees
-    against the distinct mentor skills, expanded to each mentor's skill list and reduced with
-    ``np.maximum.reduceat``, then averaged per mentee by a sparse ``(mentees, skills)`` matrix
-    holding ``1 / |S_i|``. Temporaries stay near 32 MB whatever the input size.
+    Works on distinct skills: for a chunk of the distinct mentee skills, cosines against the
+    distinct mentor skills, expanded to every mentor's skill list (a row gather) and reduced
+    per mentor with ``np.maximum.reduceat``; then averaged per mentee by a sparse
+    ``(mentees, skills)`` matrix holding ``1 / |S_i|``. Temporaries stay near 32 MB: with a
+    taxonomy of a few hundred skills there is a single chunk; free-text skills take several,
+    each adding only to the mentees that have a skill in it.
 
     Args:
         vectors: ``(k, d)`` unit vectors; skill lists index its rows.
@@ -70,53 +72,40 @@ def skills_facet(
         mentor_skills: per mentor, distinct row indices into ``vectors``.
     """
     n, m = len(mentee_skills), len(mentor_skills)
-    out = np.full((n, m), NEUTRAL, dtype=np.float32)
-    mentor_counts = np.fromiter((len(s) for s in mentor_skills), dtype=np.int64, count=m)
-    with_skills = np.flatnonzero(mentor_counts)
-    if n == 0 or with_skills.size == 0:
-        return out
-    flat_global = np.fromiter(
-        (t for j in with_skills.tolist() for t in mentor_skills[j]), dtype=np.int64
-    )
-    mentor_vocab, flat = np.unique(flat_global, return_inverse=True)
-    offsets = np.concatenate(([0], np.cumsum(mentor_counts[with_skills])[:-1]))
-    mentor_vectors = vectors[mentor_vocab]
-    all_columns = with_skills.size == m
-    chunk = max(1, _BLOCK_ELEMENTS // max(flat.size, mentor_vocab.size))
-
-    for lo in range(0, n, _MENTEE_BLOCK):
-        hi = min(n, lo + _MENTEE_BLOCK)
-        rows: list[int] = []
-        cols: list[int] = []
-        weights: list[float] = []
-        for i in range(lo, hi):
-            skills = mentee_skills[i]
-            if skills:
-                rows.extend([i - lo] * len(skills))
-                cols.extend(skills)
-                weights.extend([1.0 / len(skills)] * len(skills))
-        if not rows:
-            continue
-        vocab, local = np.unique(np.asarray(cols, dtype=np.int64), return_inverse=True)
+    e_counts = np.fromiter(map(len, mentee_skills), dtype=np.int64, count=n)
+    r_counts = np.fromiter(map(len, mentor_skills), dtype=np.int64, count=m)
+    out = np.zeros((n, m), dtype=np.float32)
+    if e_counts.any() and r_counts.any():
+        e_flat = np.fromiter(chain.from_iterable(mentee_skills), dtype=np.int64)
+        r_flat = np.fromiter(chain.from_iterable(mentor_skills), dtype=np.int64)
+        e_vocab, e_local = np.unique(e_flat, return_inverse=True)
+        r_vocab, r_local = np.unique(r_flat, return_inverse=True)
+        with_skills = np.flatnonzero(r_counts)
+        offsets = np.concatenate(([0], np.cumsum(r_counts[with_skills])[:-1]))
         average = sp.csc_array(
-            (np.asarray(weights, dtype=np.float32), (np.asarray(rows), local)),
-            shape=(hi - lo, vocab.size),
+            (
+                np.repeat(1.0 / np.maximum(e_counts, 1), e_counts).astype(np.float32),
+                (np.repeat(np.arange(n), e_counts), e_local),
+            ),
+            shape=(n, e_vocab.size),
         )
-        block = np.zeros((hi - lo, with_skills.size), dtype=np.float32)
-        for s_lo in range(0, vocab.size, chunk):
-            s_hi = min(vocab.size, s_lo + chunk)
-            sims = vectors[vocab[s_lo:s_hi]] @ mentor_vectors.T
-            best = np.maximum.reduceat(sims[:, flat], offsets, axis=1)
-            np.clip(best, 0.0, 1.0, out=best)
-            block += np.asarray(average[:, s_lo:s_hi] @ best, dtype=np.float32)
-        has = np.fromiter(
-            (len(mentee_skills[i]) > 0 for i in range(lo, hi)), dtype=np.bool_, count=hi - lo
-        )
-        if all_columns:
-            out[lo:hi][has] = block[has]
-        else:
-            target = out[lo:hi]
-            target[np.ix_(has, with_skills)] = block[has]
+        r_vectors = vectors[r_vocab]
+        chunk = max(1, _BLOCK_ELEMENTS // max(r_local.size, r_vocab.size))
+        best = np.zeros((m, min(chunk, e_vocab.size)), dtype=np.float32)
+        for lo in range(0, e_vocab.size, chunk):
+            hi = min(e_vocab.size, lo + chunk)
+            sims = r_vectors @ vectors[e_vocab[lo:hi]].T  # (distinct mentor skills, chunk)
+            part = best[:, : hi - lo]
+            part[with_skills] = np.maximum.reduceat(sims[r_local], offsets, axis=0)
+            np.clip(part, 0.0, 1.0, out=part)
+            weights = average[:, lo:hi].tocsr()
+            if hi - lo == e_vocab.size:
+                out[...] = weights @ part.T
+            else:
+                rows = np.unique(weights.nonzero()[0])
+                out[rows] += weights[rows] @ part.T
+    out[e_counts == 0, :] = NEUTRAL
+    out[:, r_counts == 0] = NEUTRAL
     return out
 
 

@@ -319,11 +319,11 @@ def _check_person(person: Profile, where: str, side: str) -> None:
             )
         try:
             start = parse_clock(window.start, allow_24=False)
-        except ValueError as exc:
+        except (ValueError, TypeError) as exc:
             raise InvalidInputError(str(exc), field=f"{awhere}.start") from None
         try:
             end = parse_clock(window.end, allow_24=True)
-        except ValueError as exc:
+        except (ValueError, TypeError) as exc:
             raise InvalidInputError(str(exc), field=f"{awhere}.end") from None
         if end <= start:
             raise InvalidInputError(

@@ -12,7 +12,6 @@ texts that normalise alike share one vector whatever the cache held before (dete
 from __future__ import annotations
 
 import hashlib
-import re
 import sqlite3
 import threading
 import unicodedata
@@ -31,7 +30,6 @@ from matchsvc.scoring.encoder import Encoder
 
 __all__ = ["CacheStats", "Embedder", "EmbeddingCache", "normalize_text", "text_key"]
 
-_SPACE = re.compile(r"\s+")
 _SCHEMA_VERSION = "1"
 _SQL_CHUNK = 500  # keys per SELECT ... IN (...), well under SQLite's variable limit
 
@@ -47,8 +45,13 @@ class Embedder(Protocol):
 
 
 def normalize_text(text: str) -> str:
-    """Unicode NFC, strip, and collapse every run of whitespace to one space."""
-    return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    """Unicode NFC, strip, and collapse every run of whitespace to one space.
+
+    Whitespace is what ``str.split()`` splits on (the same set as the regex ``\\s``).
+    """
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return " ".join(text.split())
 
 
 def text_key(text: str) -> bytes:
