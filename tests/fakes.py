@@ -36,3 +36,20 @@ class FakeEncoder:
                 norm = 1.0
             out[row] /= norm
         return out
+
+
+class TokenEncoder:
+    """Texts "k0".."k63" map to orthogonal unit vectors e_0..e_63: exact, hand-made scores.
+
+    With ``weights={"skills": 1}`` a mentee wanting skills ``["k0", "k1"]`` and a mentor
+    offering ``["k0"]`` score exactly 0.5 (coverage of the mentee's skills).
+    """
+
+    dim = 64
+    model_id = "token-onehot-64"
+
+    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            out[row, int(text.strip().lstrip("k"))] = 1.0
+        return out

@@ -26,6 +26,7 @@ from matchsvc.matching import (
     recommend,
 )
 from matchsvc.profiles import Profile
+from matchsvc.rematch import CurrentPair, PastPair, RematchPolicy, RematchReport, rematch
 from matchsvc.scoring import Compatibility, EmbeddingCache, ScoringOptions
 from matchsvc.scoring.encoder import Encoder, bundled_model_path, load_encoder
 
@@ -186,6 +187,19 @@ class Engine:
             assigned=assigned,
             only_available=only_available,
         )
+
+    def rematch(
+        self,
+        mentees: Sequence[Profile],
+        mentors: Sequence[Profile],
+        current: Sequence[CurrentPair],
+        history: Sequence[PastPair],
+        policy: RematchPolicy,
+        options: MatchOptions,
+    ) -> RematchReport:
+        """Limits, then :func:`matchsvc.rematch.rematch`."""
+        self.check_limits(mentees, mentors)
+        return rematch(mentees, mentors, current, history, policy, options, self.cache)
 
     def score(
         self, mentees: Sequence[Profile], mentors: Sequence[Profile], options: ScoringOptions

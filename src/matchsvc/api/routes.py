@@ -83,6 +83,12 @@ def match(body: schemas.MatchRequest, engine: EngineDep) -> schemas.MatchRespons
     return service.run_match(engine, body)
 
 
+@router.post("/rematch", response_model=schemas.RematchResponse, tags=["matching"])
+def rematch(body: schemas.RematchRequest, engine: EngineDep) -> schemas.RematchResponse:
+    """Re-match a running programme: keep good pairs, refill capacity, move as few as possible."""
+    return service.run_rematch(engine, body)
+
+
 @router.post("/recommend", response_model=schemas.RecommendResponse, tags=["matching"])
 def recommend(body: schemas.RecommendRequest, engine: EngineDep) -> schemas.RecommendResponse:
     """Top-N explained mentor suggestions per mentee, for platforms where mentees choose."""

@@ -13,7 +13,7 @@ from matchsvc.assignment import assign
 from matchsvc.engine import Engine
 from matchsvc.errors import InvalidInputError
 
-__all__ = ["run_assign", "run_match", "run_recommend", "run_score"]
+__all__ = ["run_assign", "run_match", "run_recommend", "run_rematch", "run_score"]
 
 
 def run_match(engine: Engine, body: schemas.MatchRequest) -> schemas.MatchResponse:
@@ -29,6 +29,20 @@ def run_match(engine: Engine, body: schemas.MatchRequest) -> schemas.MatchRespon
         mentors=[schemas.MentorLoad.model_validate(m) for m in report.mentors],
         summary=schemas.Summary.model_validate(report.summary),
     )
+
+
+def run_rematch(engine: Engine, body: schemas.RematchRequest) -> schemas.RematchResponse:
+    """``POST /rematch``."""
+    current, history = body.pairs()
+    report = engine.rematch(
+        [p.to_core() for p in body.mentees],
+        [p.to_core() for p in body.mentors],
+        current,
+        history,
+        body.policy.to_core(),
+        body.options.to_core(),
+    )
+    return schemas.RematchResponse.model_validate(report)
 
 
 def run_recommend(engine: Engine, body: schemas.RecommendRequest) -> schemas.RecommendResponse:
