@@ -76,6 +76,7 @@ def compare_solvers(
     demand: ArrayLike | None = None,
     allowed: ArrayLike | None = None,
     planted_best: ArrayLike | None = None,
+    clusters: tuple[ArrayLike, ArrayLike] | None = None,
     solvers: Sequence[SolverSpec] = DEFAULT_SOLVERS,
 ) -> dict[str, SolverRun]:
     """Solve the same instance with each of ``solvers`` and evaluate every result.
@@ -85,6 +86,7 @@ def compare_solvers(
         capacity, demand, allowed: as in :func:`matchsvc.assignment.assign` (``None`` = 1 each /
             all allowed).
         planted_best: ``(n, K)`` known best mentors per mentee, for recovery metrics.
+        clusters: known (mentee, mentor) group labels, for ``cluster_match``.
         solvers: what to run, in order; names must be unique.
 
     Returns:
@@ -119,7 +121,13 @@ def compare_solvers(
             matched_scores=s[pairs[:, 0], pairs[:, 1]].astype(np.float64),
             optimal=bool(result.optimal),
             metrics=evaluate(
-                s, pairs, allowed=mask, capacity=cap, demand=dem, planted_best=planted_best
+                s,
+                pairs,
+                allowed=mask,
+                capacity=cap,
+                demand=dem,
+                planted_best=planted_best,
+                clusters=clusters,
             ),
         )
     return out

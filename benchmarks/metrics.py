@@ -170,6 +170,7 @@ def evaluate(
     capacity: ArrayLike | None = None,
     demand: ArrayLike | None = None,
     planted_best: ArrayLike | None = None,
+    clusters: tuple[ArrayLike, ArrayLike] | None = None,
 ) -> dict[str, float]:
     """Every quality metric of one assignment, as a flat ``{name: value}`` dict.
 
@@ -181,6 +182,8 @@ def evaluate(
         capacity: ``(m,)`` mentor places; ``None`` = 1 each.
         demand: ``(n,)`` mentors per mentee; ``None`` = 1 each.
         planted_best: ``(n, K)`` planted best mentors (``-1`` padded), enables recovery metrics.
+        clusters: ``(mentee_cluster (n,), mentor_cluster (m,))`` known group labels (e.g. the
+            generator's latent clusters), enables ``cluster_match``.
 
     Returns:
         ``pairs``, ``total``, ``mean``, ``min``, ``bottom_decile`` (:func:`bottom_decile`) and
@@ -189,7 +192,8 @@ def evaluate(
         (pairs / total capacity); ``envy_pairs`` (:func:`envy_pairs`, count); the feasibility
         counts ``forbidden``, ``over_capacity``, ``over_demand``, ``duplicates`` (all 0 for a
         valid assignment); and, with ``planted_best``, ``recovery_at_1`` / ``recovery_at_5``
-        (:func:`recovery_at`). Score statistics of an empty assignment are ``nan``.
+        (:func:`recovery_at`); with ``clusters``, ``cluster_match`` (share of pairs whose two
+        people have the same label). Score statistics of an empty assignment are ``nan``.
 
     Raises:
         ValueError: shapes disagree or a pair index is out of range (the message gives both).
@@ -240,6 +244,16 @@ def evaluate(
             raise ValueError(f"planted_best has {best.shape[0]} rows but there are {n} mentees")
         out["recovery_at_1"] = recovery_at(pairs, best, 1)
         out["recovery_at_5"] = recovery_at(pairs, best, min(5, best.shape[1]))
+    if clusters is not None:
+        mentee_c = np.asarray(clusters[0])
+        mentor_c = np.asarray(clusters[1])
+        if mentee_c.shape != (n,) or mentor_c.shape != (m,):
+            raise ValueError(
+                f"clusters have shapes {mentee_c.shape} and {mentor_c.shape}, "
+                f"expected ({n},) and ({m},)"
+            )
+        same = mentee_c[pairs[:, 0]] == mentor_c[pairs[:, 1]]
+        out["cluster_match"] = float(same.mean()) if k else math.nan
     return out
 
 

@@ -50,26 +50,33 @@ def plot_scaling(rows: Sequence[Mapping[str, Any]], path: str | Path) -> Path:
 
     Args:
         rows: one mapping per (size, stage) with keys ``n_mentees``, ``stage``, ``seconds``,
-            ``peak_rss_mib`` (the suite's ``scaling.csv`` rows).
+            ``peak_rss_mib`` and optionally ``peak_traced_mib`` (the suite's ``scaling.csv``).
         path: the PNG to write.
 
-    The legend gives each stage's fitted growth exponent (:func:`fit_power_law`).
+    The legend gives each stage's fitted growth exponent (:func:`fit_power_law`). Memory is the
+    tracemalloc peak when every row has one (then ``embed``, whose model memory tracemalloc
+    cannot see, is left out of that panel), else the RSS peak.
     """
     plt = _pyplot()
     fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(10, 4))
     stages = list(dict.fromkeys(str(r["stage"]) for r in rows))
+    traced = all(r.get("peak_traced_mib") not in (None, "") for r in rows)
+    mem_key = "peak_traced_mib" if traced else "peak_rss_mib"
     for stage in stages:
         sub = [r for r in rows if r["stage"] == stage]
         n = np.array([float(r["n_mentees"]) for r in sub])
         t = np.array([float(r["seconds"]) for r in sub])
-        mem = np.array([float(r["peak_rss_mib"]) for r in sub])
+        mem = np.array([float(r[mem_key]) for r in sub])
         b, _ = fit_power_law(n, t)
         (line,) = ax_t.plot(n, t, "o-", label=f"{stage} (n^{b:.2f})")
+        if traced and stage == "embed":
+            continue
         bm, _ = fit_power_law(n, mem)
         ax_m.plot(
             n, np.maximum(mem, 1e-2), "o-", color=line.get_color(), label=f"{stage} (n^{bm:.2f})"
         )
-    for ax, label in ((ax_t, "seconds"), (ax_m, "peak RSS above start (MiB)")):
+    mem_label = "peak allocated, tracemalloc (MiB)" if traced else "peak RSS above start (MiB)"
+    for ax, label in ((ax_t, "seconds"), (ax_m, mem_label)):
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("mentees (mentors = mentees / 2.5)")
@@ -132,7 +139,8 @@ def plot_solver_metrics(
     axes[1].set_title("worst-off pairs (score)")
     axes[1].legend(fontsize=8)
     axes[2].bar(x, [metrics[k]["envy_pairs"] for k in names], color="tab:red")
-    axes[2].set_title("justified-envy pairs")
+    axes[2].set_yscale("symlog")
+    axes[2].set_title("justified-envy pairs (symlog)")
     if all("recovery_at_1" in metrics[k] for k in names):
         axes[3].bar(x - 0.2, [metrics[k]["recovery_at_1"] for k in names], 0.4, label="@1")
         axes[3].bar(x + 0.2, [metrics[k]["recovery_at_5"] for k in names], 0.4, label="@5")

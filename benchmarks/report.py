@@ -42,6 +42,12 @@ def _secs(value: Any) -> str:
     return f"{v:.1f} s"
 
 
+def _mem(row: Mapping[str, Any]) -> str:
+    traced = row.get("peak_traced_mib")
+    rss = f"{float(row['peak_rss_mib']):.1f}"
+    return rss if traced is None else f"{rss} / {float(traced):.1f}"
+
+
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(r) + " |" for r in rows]
@@ -111,7 +117,8 @@ def render_report(results: Mapping[str, Any]) -> str:
             "first, then the sum; the other exact solvers maximise the number of pairs, then the "
             "sum. With one score shared by both sides, `greedy` (best pair first) is itself a "
             "stable matching, so it has no envy pairs either. Recovery@k = share of mentees "
-            "given one of their k planted best mentors.",
+            "given one of their k planted best mentors; same cluster = share of pairs "
+            "within one latent sub-topic (28 of them).",
             "",
         ]
         header = [
@@ -128,11 +135,12 @@ def render_report(results: Mapping[str, Any]) -> str:
             "envy pairs",
             "recovery@1",
             "recovery@5",
+            "same cluster",
         ]
         rows = []
         for name, r in runs.items():
             if "error" in r:
-                rows.append([name, "error: " + r["error"][:60], *["–"] * 11])
+                rows.append([name, "error: " + r["error"][:60], *["–"] * 12])
                 continue
             mt = r["metrics"]
             rows.append(
@@ -150,6 +158,7 @@ def render_report(results: Mapping[str, Any]) -> str:
                     _f(int(mt["envy_pairs"])),
                     _f(mt.get("recovery_at_1"), 3),
                     _f(mt.get("recovery_at_5"), 3),
+                    _f(100 * mt["cluster_match"], 1) + "%" if "cluster_match" in mt else "–",
                 ]
             )
         lines += _table(header, rows)
@@ -241,8 +250,10 @@ def render_report(results: Mapping[str, Any]) -> str:
             "Nested prefixes of one generated programme (mentors = mentees / 2.5), solver "
             "`auto`, objective `total`. One embedding cache serves all sizes (as in the "
             "service), so `embed` encodes only the texts new at that size (`new texts`). "
-            "Peak memory = RSS high-water mark above the stage start (see `StageRecorder`); "
-            "0 means the stage reused memory freed earlier.",
+            "Memory: RSS high-water mark above the stage start (counts torch and C++ memory; "
+            "0 when the stage reused memory freed earlier) / tracemalloc peak of numpy and "
+            "Python allocations in a second, untimed pass (not affected by earlier stages; "
+            "blind to torch, so low for `embed`).",
             "",
         ]
         stages = list(dict.fromkeys(r["stage"] for r in scaling["rows"]))
@@ -250,7 +261,7 @@ def render_report(results: Mapping[str, Any]) -> str:
         header = (
             ["mentees", "mentors", "texts", "new texts"]
             + [f"{s} time" for s in stages]
-            + [f"{s} MiB" for s in stages]
+            + [f"{s} MiB (RSS / traced)" for s in stages]
         )
         rows = []
         for n in sizes:
@@ -264,7 +275,7 @@ def render_report(results: Mapping[str, Any]) -> str:
                     _f(int(sub.get("embed", first).get("encoded", 0))),
                 ]
                 + [_secs(sub[s]["seconds"]) if s in sub else "–" for s in stages]
-                + [f"{sub[s]['peak_rss_mib']:.1f}" if s in sub else "–" for s in stages]
+                + [_mem(sub[s]) if s in sub else "–" for s in stages]
             )
         lines += _table(header, rows)
         lines += [

@@ -9,8 +9,8 @@ Sections, all on programmes from :func:`benchmarks.generator.generate_programme`
 
 1. **Scaling**: nested prefixes of one programme (quick 100..2,000 mentees, full 100..10,000;
    mentors = mentees / 2.5), the service pipeline stage by stage (embed, score, solve,
-   explain; :func:`benchmarks.pipeline.run_pipeline`), time and peak RSS per stage, fitted
-   growth exponents.
+   explain; :func:`benchmarks.pipeline.run_pipeline`): time and peak RSS per stage, then a
+   second untimed pass for the tracemalloc peak per stage; fitted growth exponents.
 2. **Solvers**: on one of those instances (quick 1,000 mentees, full 3,000) the exact solvers,
    the exact ``fair`` objective, and the greedy, stable and random baselines, each evaluated by
    :func:`benchmarks.metrics.evaluate` against the planted truth.
@@ -211,8 +211,14 @@ def _scaling(
         prog = programme.subset(n, n_mentors_for(n))
         recorder = StageRecorder()
         run = run_pipeline(prog.mentees, prog.mentors, cache, recorder)
-        for rec in recorder.records:
-            rows.append({"n_mentees": n, "n_mentors": len(prog.mentors), **rec.as_dict()})
+        # a second, untimed pass under tracemalloc: numpy/Python peak per stage, which unlike
+        # RSS does not depend on what the allocator kept from earlier stages
+        traced = StageRecorder(trace_python=True)
+        run_pipeline(prog.mentees, prog.mentors, cache, traced)
+        for rec, again in zip(recorder.records, traced.records, strict=True):
+            row = {"n_mentees": n, "n_mentors": len(prog.mentors), **rec.as_dict()}
+            row["peak_traced_mib"] = again.peak_traced_mib
+            rows.append(row)
         log(f"scaling n={n}: " + ", ".join(f"{r.stage} {r.seconds:.2f}s" for r in recorder.records))
         if n in keep:
             runs[n] = (prog, run)
@@ -237,6 +243,7 @@ def _solvers(prog: Programme, run: PipelineRun, log: Any) -> dict[str, Any]:
                 demand=demand,
                 allowed=run.allowed,
                 planted_best=prog.truth.best,
+                clusters=(prog.truth.mentee_cluster, prog.truth.mentor_cluster),
                 solvers=[spec],
             )[spec.name]
         except Exception as exc:  # a solver that cannot take this instance is reported

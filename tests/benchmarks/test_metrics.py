@@ -86,8 +86,13 @@ def test_evaluate_hand_made_assignment() -> None:
     pairs = np.array([[0, 0], [1, 1], [2, 1]])
     best = np.array([[0], [1], [2], [-1]])
     out = evaluate(
-        scores, pairs, capacity=np.array([1, 2, 1]), planted_best=np.repeat(best, 5, axis=1)
+        scores,
+        pairs,
+        capacity=np.array([1, 2, 1]),
+        planted_best=np.repeat(best, 5, axis=1),
+        clusters=(np.array([0, 1, 0, 1]), np.array([0, 1, 1])),
     )
+    assert out["cluster_match"] == pytest.approx(2 / 3)  # (2, 1) crosses clusters
     assert out["pairs"] == 3
     assert out["total"] == pytest.approx(2.3)
     assert out["mean"] == pytest.approx(2.3 / 3)
@@ -131,6 +136,8 @@ def test_evaluate_rejects_bad_shapes() -> None:
         evaluate(SCORES, BAD, capacity=np.array([1, 1, 1]))
     with pytest.raises(ValueError, match=r"allowed has shape \(1, 2\)"):
         evaluate(SCORES, BAD, allowed=np.array([[True, True]]))
+    with pytest.raises(ValueError, match=r"clusters have shapes \(1,\) and \(2,\)"):
+        evaluate(SCORES, BAD, clusters=(np.array([0]), np.array([0, 1])))
     with pytest.raises(ValueError, match=r"pairs must have shape \(k, 2\)"):
         evaluate(SCORES, np.array([[0, 1, 2]]))
 
