@@ -85,9 +85,17 @@ WORDS = [
     "finance",
 ]
 TIMEZONES = (
-    "UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Asia/Tokyo",
-    "America/Sao_Paulo", "Australia/Sydney", "UTC+05:45", "Africa/Lagos", "Europe/London",
-)  # fmt: skip
+    "UTC",
+    "Europe/Berlin",
+    "America/New_York",
+    "Asia/Kolkata",
+    "Asia/Tokyo",
+    "America/Sao_Paulo",
+    "Australia/Sydney",
+    "UTC+05:45",
+    "Africa/Lagos",
+    "Europe/London",
+)
 LANGUAGES = ("en", "de", "fr", "es", "pt", "hi", "ja")
 CHANNELS = ("video", "phone", "chat", "email", "in_person")
 FREQUENCIES = ("weekly", "biweekly", "monthly")
@@ -121,8 +129,13 @@ def make_people(n: int, prefix: str, taxonomy: Sequence[str], rng: np.random.Gen
         windows = []
         for _ in range(int(rng.integers(0, 4))):
             start = int(rng.integers(6, 20))
-            windows.append(Availability(DAYS[int(rng.integers(0, 7))], f"{start:02d}:00",
-                                        f"{start + int(rng.integers(1, 4)):02d}:00"))  # fmt: skip
+            windows.append(
+                Availability(
+                    DAYS[int(rng.integers(0, 7))],
+                    f"{start:02d}:00",
+                    f"{start + int(rng.integers(1, 4)):02d}:00",
+                )
+            )
         comm = Communication(
             style=sentence(rng, 4, 12) if rng.random() < 0.8 else "",
             channels=tuple(rng.choice(CHANNELS, size=int(rng.integers(0, 3)), replace=False)),
@@ -139,7 +152,7 @@ def make_people(n: int, prefix: str, taxonomy: Sequence[str], rng: np.random.Gen
                 goals=sentence(rng, 8, 30),
                 communication=comm,
                 capacity=5,
-            )  # fmt: skip
+            )
         )
     return people
 
@@ -244,8 +257,9 @@ def main() -> None:
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
             "processor": platform.processor() or platform.machine(),
-        },  # fmt: skip
+        },
         "quick": args.quick,
+        "load_average_before": os.getloadavg(),
     }
     if not args.skip_model:
         results["embed"] = run_child(["--case", "embed", "--size", str(texts)])
@@ -255,15 +269,26 @@ def main() -> None:
     print("|---|---|---|---|---|")
     if "embed" in results:
         e = results["embed"]
-        print(f"| cold embedding (MiniLM, fp32) | {e['texts']} texts | {e['cold_s']:.2f} s | "
-              f"{e['cold_texts_per_s']:.0f} texts/s, 1 encode call | {e['peak_rss_mb']:.0f} MB |")  # fmt: skip
-        print(f"| warm embedding (cache hits) | {e['texts']} texts | {e['warm_s'] * 1e3:.1f} ms | "
-              f"{e['warm_texts_per_s']:.0f} texts/s | |")  # fmt: skip
+        print(
+            f"| cold embedding (MiniLM, fp32) | {e['texts']} texts | {e['cold_s']:.2f} s | "
+            f"{e['cold_texts_per_s']:.0f} texts/s, 1 encode call | {e['peak_rss_mb']:.0f} MB |"
+        )
+        print(
+            f"| warm embedding (cache hits) | {e['texts']} texts | {e['warm_s'] * 1e3:.1f} ms | "
+            f"{e['warm_texts_per_s']:.0f} texts/s | |"
+        )
     b = results["build"]
-    print(f"| build_compatibility, warm cache | {b['mentees']} x {b['mentors']} | "
-          f"{b['warm_build_s_min']:.2f} s (median {b['warm_build_s_median']:.2f}) | "
-          f"{b['distinct_texts']} distinct texts, taxonomy {b['taxonomy']} | "
-          f"{b['peak_rss_mb']:.0f} MB (before {b['rss_before_mb']:.0f}) |")  # fmt: skip
+    print(
+        f"| build_compatibility, warm cache | {b['mentees']} x {b['mentors']} | "
+        f"{b['warm_build_s_min']:.2f} s (median {b['warm_build_s_median']:.2f}) | "
+        f"{b['distinct_texts']} distinct texts, taxonomy {b['taxonomy']} | "
+        f"{b['peak_rss_mb']:.0f} MB (before {b['rss_before_mb']:.0f}) |"
+    )
+    load = results["load_average_before"]
+    print(
+        f"\nload average before: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on "
+        f"{os.cpu_count()} CPUs (a busy machine slows every number above)"
+    )
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "bench_scoring.json"
     path.write_text(json.dumps(results, indent=2) + "\n")

@@ -333,3 +333,11 @@ def test_property_scores_bounded_and_decomposed(left: list[Any], right: list[Any
                 assert c.facets["skills"][i, j] == 0.5
             blocked = bool(langs_i) and bool(langs_j) and not set(langs_i) & set(langs_j)
             assert c.allowed[i, j] == (not blocked)
+
+
+def test_benchmark_build_case_runs_small() -> None:
+    from benchmarks.bench_scoring import case_build
+
+    result = case_build(60, 20, 1)
+    assert result["mentees"] == 60 and result["mentors"] == 20
+    assert result["warm_build_s_min"] > 0 and result["distinct_texts"] > 60
