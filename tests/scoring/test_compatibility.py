@@ -341,3 +341,17 @@ def test_benchmark_build_case_runs_small() -> None:
     result = case_build(60, 20, 1)
     assert result["mentees"] == 60 and result["mentors"] == 20
     assert result["warm_build_s_min"] > 0 and result["distinct_texts"] > 60
+
+
+def test_compatibility_and_options_pickle(compat: Any) -> None:
+    import pickle
+
+    options = pickle.loads(pickle.dumps(ScoringOptions()))
+    assert dict(options.weights) == {"skills": 0.5, "goals": 0.3, "communication": 0.2}
+    again = pickle.loads(pickle.dumps(compat))
+    assert again.mentee_ids == compat.mentee_ids
+    assert again.scores.tobytes() == compat.scores.tobytes()
+    assert not again.scores.flags.writeable and not again.facets["skills"].flags.writeable
+    assert again.skill_pairs(0, 0) == compat.skill_pairs(0, 0)
+    assert again.mentor_index("r2") == 1
+    np.testing.assert_array_equal(again.removed["language"], compat.removed["language"])

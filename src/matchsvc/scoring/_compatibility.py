@@ -6,7 +6,7 @@ This module owns the id <-> index mapping: everything after it (the solvers) see
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cache
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -94,6 +94,14 @@ class Compatibility:
     _mentee_index: Mapping[str, int] = field(repr=False)
     _mentor_index: Mapping[str, int] = field(repr=False)
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickle support (for process pools and job queues): mapping proxies become dicts."""
+        values = tuple(
+            dict(v) if isinstance(v, MappingProxyType) else v
+            for v in (getattr(self, f.name) for f in fields(self))
+        )
+        return (_restore_compatibility, values)
+
     @property
     def shape(self) -> tuple[int, int]:
         """``(number of mentees, number of mentors)``."""
@@ -145,6 +153,21 @@ class Compatibility:
         if not self.has_availability(i, j):
             return None
         return float(self.overlap_hours[i, j])
+
+
+def _restore_compatibility(*values: Any) -> Compatibility:
+    """Inverse of :meth:`Compatibility.__reduce__`: read-only mappings and arrays again."""
+    restored = []
+    for value in values:
+        if isinstance(value, dict):
+            value = MappingProxyType(value)
+            for array in value.values():
+                if isinstance(array, np.ndarray):
+                    array.flags.writeable = False
+        elif isinstance(value, np.ndarray):
+            value.flags.writeable = False
+        restored.append(value)
+    return Compatibility(*restored)
 
 
 @dataclass(frozen=True, slots=True)

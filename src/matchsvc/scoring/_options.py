@@ -118,7 +118,7 @@ class ScoringOptions:
             facet reaches 1 (it grows linearly from 0 hours).
     """
 
-    weights: Mapping[str, float] = field(default_factory=lambda: DEFAULT_WEIGHTS)
+    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     criteria: tuple[Criterion, ...] = ()
     constraints: Constraints = field(default_factory=Constraints)
     reference_date: date = DEFAULT_REFERENCE_DATE
