@@ -68,7 +68,8 @@ def plot_scaling(rows: Sequence[Mapping[str, Any]], path: str | Path) -> Path:
         t = np.array([float(r["seconds"]) for r in sub])
         mem = np.array([float(r[mem_key]) for r in sub])
         b, _ = fit_power_law(n, t)
-        (line,) = ax_t.plot(n, t, "o-", label=f"{stage} (n^{b:.2f})")
+        label = f"{stage} (new texts only)" if stage == "embed" else f"{stage} (n^{b:.2f})"
+        (line,) = ax_t.plot(n, t, "o-", label=label)
         if traced and stage == "embed":
             continue
         bm, _ = fit_power_law(n, mem)

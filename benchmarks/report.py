@@ -281,7 +281,8 @@ def render_report(results: Mapping[str, Any]) -> str:
         lines += [
             "",
             "Fitted growth exponents (least squares on log time vs log mentees; `embed` left "
-            "out, its work is the new texts, not the people): "
+            "out, its work is the new texts, not the people; mentors grow with mentees, so "
+            "the matrix has n²/2.5 cells and an exponent of 2 is linear in the pairs): "
             + ", ".join(f"{s} **{_f(b, 2)}**" for s, b in scaling["exponents"].items())
             + ".",
             "",

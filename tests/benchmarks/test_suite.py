@@ -14,6 +14,7 @@ from benchmarks.suite import main
 from benchmarks import compare_solvers, evaluate, plot_solver_metrics
 
 
+@pytest.mark.slow
 def test_suite_writes_every_output_and_the_report_matches_results(tmp_path: Path) -> None:
     out = tmp_path / "quick"
     assert main(["--quick", "--out", str(out), "--encoder", "hashing", "--sizes", "40,80"]) == 0
