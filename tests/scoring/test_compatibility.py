@@ -241,6 +241,16 @@ def test_soft_criteria_facets(embedder: EmbeddingCache) -> None:
     np.testing.assert_allclose(c.facets["tags"], [[1 / 2, 2 / 3], [0, 1 / 3], [0.5, 0.5]])
     assert c.weights["tags"] == 0.25
     assert c.allowed.all()
+    total = sum(w * c.facets[f] for f, w in c.weights.items())
+    np.testing.assert_allclose(c.scores, total, atol=1e-6)
+    assert c.weights["goals"] == 0.0 and c.weights["skills"] == 0.25
+
+
+def test_whitespace_only_text_counts_as_missing(embedder: EmbeddingCache) -> None:
+    mentees = [Profile("a", goals="  \n ", communication=Communication(style="\t"))]
+    mentors = [Profile("x", goals="help people grow", communication=Communication(style="calm"))]
+    c = build_compatibility(mentees, mentors, ScoringOptions(), embedder)
+    assert c.facets["goals"][0, 0] == 0.5 and c.facets["communication"][0, 0] == 0.5
 
 
 def test_hard_criteria_filter_and_count(embedder: EmbeddingCache) -> None:

@@ -123,7 +123,8 @@ class Compatibility:
         """The ``k`` best (mentee skill, mentor skill, similarity) pairs of mentee i, mentor j.
 
         Each mentee skill is paired with its closest mentor skill (the term the skills facet
-        averages); the list is sorted by similarity, highest first, ties by the skill texts.
+        averages; among equally close mentor skills the one listed first); the list is sorted
+        by similarity, highest first, ties by the skill texts.
         Skills appear normalised (see :func:`~matchsvc.scoring.normalize_text`). Empty when
         either person lists no skills.
         """

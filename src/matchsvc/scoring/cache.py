@@ -38,7 +38,8 @@ class Embedder(Protocol):
     """What :func:`~matchsvc.scoring.build_compatibility` needs: texts -> unit float32 rows.
 
     Contract: ``embed(texts)`` returns shape ``(len(texts), dim)``, float32, unit rows, row
-    ``k`` depending only on ``normalize_text(texts[k])``.
+    ``k`` depending only on ``normalize_text(texts[k])``. To use a bare encoder without any
+    caching, wrap it as ``EmbeddingCache(encoder, None, lru_size=0)``.
     """
 
     def embed(self, texts: Sequence[str]) -> NDArray[np.float32]: ...
