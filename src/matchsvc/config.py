@@ -45,6 +45,24 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Log level of the service's JSON logs."
     )
+    job_workers: int = Field(
+        1, ge=1, le=64, description="Jobs run at the same time (each uses the engine's cores)."
+    )
+    job_result_ttl_seconds: float = Field(
+        7 * 24 * 3600,
+        gt=0,
+        description="Finished jobs (input, result, error) are deleted this long after they end.",
+    )
+    job_max_attempts: int = Field(
+        3,
+        ge=1,
+        description="A job interrupted by a crash or restart this many times is marked failed.",
+    )
+    job_debug_delay_seconds: float = Field(
+        0.0,
+        ge=0,
+        description="Testing only: each job waits this long (cancellable) before it runs. 0: off.",
+    )
 
     @field_validator("model")
     @classmethod

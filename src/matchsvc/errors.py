@@ -8,6 +8,7 @@
     ├── LimitExceededError        the input is larger than the configured limits allow
     ├── TimeBudgetExceededError   synchronous work ran past its time budget
     ├── NotFoundError             an id (e.g. a job) that does not exist
+    ├── ConflictError             the resource's state forbids it now (a job's result before it ends)
     └── ConfigError               the service's own settings or model are unusable (start-up)
 
 Every error carries a stable machine-readable ``code`` (used as the problem+json ``type``) and,
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigError",
+    "ConflictError",
     "InfeasibleError",
     "InvalidInputError",
     "LimitExceededError",
@@ -68,6 +70,12 @@ class NotFoundError(MatchsvcError, LookupError):
     """A referenced object (a job id, ...) does not exist."""
 
     code = "not-found"
+
+
+class ConflictError(MatchsvcError):
+    """The request is valid but the resource's current state forbids it (e.g. a job still running)."""
+
+    code = "conflict"
 
 
 class ConfigError(MatchsvcError):

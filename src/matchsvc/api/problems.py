@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from matchsvc.errors import (
     ConfigError,
+    ConflictError,
     InvalidInputError,
     LimitExceededError,
     MatchsvcError,
@@ -35,6 +36,7 @@ _STATUS: dict[type[MatchsvcError], tuple[int, str]] = {
     LimitExceededError: (413, "Request too large"),
     TimeBudgetExceededError: (503, "Time budget exceeded"),
     NotFoundError: (404, "Not found"),
+    ConflictError: (409, "Conflict"),
     ConfigError: (503, "Service not ready"),
 }
 

@@ -1,0 +1,270 @@
+"""HTTP routes of durable jobs: submit, poll, fetch the result or the input, cancel.
+
+A job is the body of a synchronous endpoint (``POST /match``, ...) run later by
+:class:`matchsvc.jobs.JobRunner`. ``JOB_KINDS`` is the dispatch table: kind -> the endpoint's
+request model (validated here, before anything is stored) and its service function (run by the
+worker), so a job's result is exactly the synchronous endpoint's body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import Annotated, Any, Literal, get_args
+
+from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from matchsvc.api import schemas, service
+from matchsvc.api.problems import PROBLEM_JSON
+from matchsvc.api.routes import require_api_key
+from matchsvc.config import Settings
+from matchsvc.engine import Engine
+from matchsvc.jobs import JOBS_FILE, Clock, Job, JobKind, JobRunner, JobStatus, JobStore
+
+__all__ = ["JOB_KINDS", "build_job_runner", "router"]
+
+KindName = Literal["match"]
+
+JOB_KINDS: Mapping[str, JobKind] = MappingProxyType(
+    {
+        "match": JobKind(schemas.MatchRequest, service.run_match),
+    }
+)
+"""Job kind -> (request model, service function). Keys equal :data:`KindName`'s values."""
+
+if set(get_args(KindName)) != set(JOB_KINDS):  # pragma: no cover - a programming error
+    raise RuntimeError(f"KindName {get_args(KindName)} and JOB_KINDS {set(JOB_KINDS)} differ")
+
+
+def build_job_runner(
+    settings: Settings, engine: Engine, *, clock: Clock | None = None
+) -> JobRunner:
+    """The job store (``data_dir/jobs.sqlite3``, opened now: fails fast) and its runner."""
+    store = JobStore(settings.data_dir / JOBS_FILE, clock=clock)
+    return JobRunner(
+        store,
+        engine,
+        JOB_KINDS,
+        workers=settings.job_workers,
+        result_ttl_seconds=settings.job_result_ttl_seconds,
+        max_attempts=settings.job_max_attempts,
+        debug_delay_seconds=settings.job_debug_delay_seconds,
+    )
+
+
+# ---------------------------------------------------------------- models
+
+
+class JobSubmission(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "match",
+                    "payload": {
+                        "mentees": [{"id": "mentee-1", "skills": ["python"]}],
+                        "mentors": [{"id": "mentor-a", "skills": ["python"], "capacity": 2}],
+                    },
+                }
+            ]
+        },
+    )
+
+    kind: KindName = Field(description="Which synchronous endpoint's work to do.")
+    payload: dict[str, Any] = Field(
+        description="The request body of that endpoint (`POST /match` for kind match)."
+    )
+
+
+class JobAccepted(BaseModel):
+    id: str
+    status: JobStatus
+    status_url: str = Field(description="Poll it: `GET /jobs/{id}`.")
+
+
+class JobProgress(BaseModel):
+    stage: str = Field(
+        description="queued, starting, debug_delay (tests only), matching (the engine embeds, "
+        "scores, solves and explains in this one stage), done."
+    )
+    fraction: float | None = Field(
+        description="Share of the work done where it is known: 0 queued, 1 succeeded, "
+        "null in between (the engine reports no finer progress)."
+    )
+
+
+class JobErrorOut(BaseModel):
+    code: str = Field(description="Stable, as in problem `type`s: invalid-input, interrupted, ...")
+    message: str
+    field: str | None = Field(description="Path of the offending input, e.g. payload.mentors[1].")
+
+
+class JobOut(BaseModel):
+    id: str
+    kind: str
+    status: JobStatus
+    progress: JobProgress
+    attempts: int = Field(description="Times a worker started it (over 1 after a restart).")
+    cancel_requested: bool
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    expires_at: datetime | None = Field(
+        description="When a finished job (input and result) is deleted; then 404."
+    )
+    error: JobErrorOut | None
+    result_url: str
+    input_url: str
+
+
+class JobInput(BaseModel):
+    kind: str
+    payload: dict[str, Any] = Field(description="The payload exactly as it was submitted.")
+
+
+# ---------------------------------------------------------------- routes
+
+
+def get_runner(request: Request) -> JobRunner:
+    runner: JobRunner = request.app.state.jobs
+    return runner
+
+
+RunnerDep = Annotated[JobRunner, Depends(get_runner)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="Same key and same body: the same job back (200). Different body: 422.",
+    ),
+]
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {PROBLEM_JSON: {}}}
+
+
+router = APIRouter(
+    prefix="/jobs",
+    tags=["jobs"],
+    dependencies=[Depends(require_api_key)],
+    responses={401: _problem("Missing or wrong `X-API-Key`.")},
+)
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: _problem("No such job, or it expired.")}
+
+
+def _time(ts: float | None) -> datetime | None:
+    return None if ts is None else datetime.fromtimestamp(ts, tz=UTC)
+
+
+def _job_out(request: Request, job: Job, ttl_seconds: float) -> JobOut:
+    created = _time(job.created_at)
+    assert created is not None
+    return JobOut(
+        id=job.id,
+        kind=job.kind,
+        status=job.status,
+        progress=JobProgress(stage=job.stage, fraction=job.fraction),
+        attempts=job.attempts,
+        cancel_requested=job.cancel_requested,
+        created_at=created,
+        started_at=_time(job.started_at),
+        finished_at=_time(job.finished_at),
+        expires_at=_time(None if job.finished_at is None else job.finished_at + ttl_seconds),
+        error=JobErrorOut(code=job.error.code, message=job.error.message, field=job.error.field)
+        if job.error
+        else None,
+        result_url=request.url_for("get_job_result", job_id=job.id).path,
+        input_url=request.url_for("get_job_input", job_id=job.id).path,
+    )
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=JobAccepted,
+    responses={
+        200: {"model": JobAccepted, "description": "Idempotency-Key replay: the existing job."},
+        422: _problem("Invalid payload (`errors` name `payload.` paths) or a reused key."),
+    },
+)
+def submit_job(
+    body: JobSubmission,
+    request: Request,
+    response: Response,
+    runner: RunnerDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JobAccepted:
+    """Validate and durably queue a job; 202 with its id and status URL."""
+    try:
+        JOB_KINDS[body.kind].request_model.model_validate(body.payload)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [
+                {**err, "loc": ("body", "payload", *err["loc"])}
+                for err in exc.errors(include_url=False)
+            ]
+        ) from exc
+    submission = runner.store.submit(body.kind, body.payload, idempotency_key=idempotency_key)
+    job = submission.job
+    status_url = request.url_for("get_job", job_id=job.id).path
+    if submission.created:
+        runner.wake()
+    else:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+    response.headers["Location"] = status_url
+    return JobAccepted(id=job.id, status=job.status, status_url=status_url)
+
+
+@router.get("/{job_id}", response_model=JobOut, responses=_NOT_FOUND)
+def get_job(job_id: str, request: Request, runner: RunnerDep) -> JobOut:
+    """A job's status, progress, timestamps and error."""
+    return _job_out(request, runner.store.get(job_id), runner.result_ttl_seconds)
+
+
+@router.get(
+    "/{job_id}/result",
+    response_class=Response,
+    responses={
+        200: {
+            "model": schemas.MatchResponse,
+            "description": "The body the synchronous endpoint returns for the payload.",
+        },
+        409: _problem("Not finished yet (`job-not-finished`) or failed/cancelled."),
+        **_NOT_FOUND,
+    },
+)
+def get_job_result(job_id: str, runner: RunnerDep) -> Response:
+    """The succeeded job's result, exactly as the synchronous endpoint returns it."""
+    return Response(runner.store.result(job_id), media_type="application/json")
+
+
+@router.get("/{job_id}/input", response_model=JobInput, responses=_NOT_FOUND)
+def get_job_input(job_id: str, runner: RunnerDep) -> JobInput:
+    """The kind and payload as submitted (kept until the job expires)."""
+    kind, payload = runner.store.input(job_id)
+    return JobInput(kind=kind, payload=payload)
+
+
+@router.delete(
+    "/{job_id}",
+    response_model=JobOut,
+    responses={
+        202: {"model": JobOut, "description": "Running: it stops at its next stage boundary."},
+        409: _problem("Already succeeded or failed."),
+        **_NOT_FOUND,
+    },
+)
+def cancel_job(job_id: str, request: Request, response: Response, runner: RunnerDep) -> JobOut:
+    """Cancel a job: queued at once (200), running at its next stage boundary (202)."""
+    job = runner.store.cancel(job_id)
+    if job.status == "running":
+        response.status_code = 202
+    return _job_out(request, job, runner.result_ttl_seconds)
