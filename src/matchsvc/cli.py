@@ -1,35 +1,314 @@
-"""The ``matchsvc`` command line."""
+"""The ``matchsvc`` command line: ``serve`` the HTTP API, or ``match`` / ``recommend`` files.
+
+File commands read people from CSV, JSON or JSONL (by extension; see :mod:`matchsvc.fileio`),
+validate them with the API's request models, call the same :mod:`matchsvc.api.service` function
+as the HTTP route, and write the response atomically. So ``matchsvc match`` answers exactly what
+``POST /match`` answers for the same people and options.
+
+Exit status: 0 done, 2 bad input or settings (one ``matchsvc: <where>: <message>`` line per
+problem on stderr, nothing written). Progress is shown on stderr only when it is a terminal.
+"""
 
 from __future__ import annotations
 
 import os
-from typing import Annotated
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from matchsvc.errors import ConfigError
+from matchsvc.errors import ConfigError, MatchsvcError
 
-app = typer.Typer(help="matchsvc: explained, exact mentee-mentor matching.", no_args_is_help=True)
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+    from rich.progress import Progress
+
+    from matchsvc.config import Settings
+    from matchsvc.engine import Engine
+    from matchsvc.fileio import Format, RequestFiles
+    from matchsvc.scoring.encoder import Encoder
+
+__all__ = ["app", "create_cli"]
+
+EXIT_INVALID = 2
+
+R = TypeVar("R")
+
+PEOPLE_HELP = """\
+People files: .csv, .json or .jsonl (by extension). JSON: an array of the API's Profile
+objects; JSONL: one Profile per line. CSV: a header, then one person per row with columns
+id, skills, goals, style, channels, languages, timezone, availability, frequency, capacity,
+demand, exclude and attr.<name>. Lists (skills, channels, languages, exclude) are
+';'-separated; availability is e.g. 'mon 09:00-12:00;wed 14:00-17:00' in the person's time
+zone; an attr.<name> cell is a number, true/false, a ';' list, or text. Empty cells take the
+API defaults.
+"""
+
+_MENTEES_HELP = "Mentees file (.csv, .json, .jsonl)."
+_MENTORS_HELP = "Mentors file (.csv, .json, .jsonl); capacity = mentees each takes."
+_OPTIONS_HELP = "Options (.json): the API's options object (weights, criteria, min_score...)."
 
 
-@app.callback()
-def main() -> None:
-    """matchsvc command line."""
+class _Stages:
+    """One rich progress line per stage on a terminal's stderr; does nothing otherwise."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self._progress = progress
+
+    @contextmanager
+    def stage(self, description: str) -> Iterator[None]:
+        """Show ``description`` with a spinner while the block runs, then mark it done."""
+        if self._progress is None:
+            yield
+            return
+        task = self._progress.add_task(description, total=1)
+        try:
+            yield
+        finally:
+            self._progress.update(task, completed=1)
 
 
-@app.command()
-def serve(
-    host: Annotated[str | None, typer.Option(help="Bind address (default MATCHSVC_HOST).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default MATCHSVC_PORT).")] = None,
+@contextmanager
+def _stages(enabled: bool) -> Iterator[_Stages]:
+    if not enabled:
+        yield _Stages(None)
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield _Stages(None)
+        return
+    with Progress(
+        SpinnerColumn(finished_text="[green]✓"),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        yield _Stages(progress)
+
+
+class _ProgressEncoder:
+    """An encoder that shows each ``encode`` call (new texts only: the cache answers the rest)
+    as an "Embedding" stage. Passes ``model_id`` through, so embedding caches are shared with
+    the server."""
+
+    def __init__(self, inner: Encoder, stages: _Stages) -> None:
+        self._inner = inner
+        self._stages = stages
+
+    @property
+    def model_id(self) -> str:
+        return self._inner.model_id
+
+    @property
+    def dim(self) -> int:
+        return self._inner.dim
+
+    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        with self._stages.stage(f"Embedding {len(texts)} new texts"):
+            return self._inner.encode(texts)
+
+
+def _engine(settings: Settings, encoder: Encoder | None, stages: _Stages) -> Engine:
+    """An Engine on ``encoder``, or on the configured model loaded now (raises ConfigError)."""
+    from matchsvc.engine import Engine
+
+    if encoder is None:
+        from matchsvc.scoring.encoder import load_encoder
+
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        with stages.stage("Loading the embedding model"):
+            encoder = load_encoder(settings.model)
+    return Engine(settings, _ProgressEncoder(encoder, stages))
+
+
+def _fail(lines: Sequence[str]) -> typer.Exit:
+    for line in lines:
+        typer.echo(f"matchsvc: {line}", err=True)
+    return typer.Exit(EXIT_INVALID)
+
+
+def _run_file_command(
+    encoder: Encoder | None,
+    out: Path,
+    read: Callable[[RequestFiles], R],
+    run: Callable[[Engine, R, Format], str],
+    describe: str,
 ) -> None:
-    """Run the HTTP service (model loads in the background; /readyz turns 200 when warm)."""
+    """Check ``out``, read and validate inputs, build the engine, run, write atomically.
+
+    Args:
+        encoder: the encoder to use, or None to load the configured model.
+        out: the result file; its extension picks the format.
+        read: fills the given :class:`RequestFiles` and returns the validated request model.
+        run: request -> the result file's text (calls one ``service`` function).
+        describe: what ``run`` does, for the progress line.
+
+    Every check that needs no model runs before the model loads; nothing is written unless the
+    whole run succeeds. Raises ``typer.Exit(2)`` after printing each problem.
+    """
+    from matchsvc.config import load_settings
+    from matchsvc.fileio import RequestFiles, check_output, write_atomic
+
+    files = RequestFiles()
+    try:
+        fmt = check_output(out)
+        request = read(files)
+        settings = load_settings()
+        with _stages(sys.stderr.isatty()) as stages:
+            engine = _engine(settings, encoder, stages)
+            with stages.stage(describe):
+                text = run(engine, request, fmt)
+        write_atomic(out, text)
+    except ConfigError as exc:
+        raise _fail([exc.message]) from exc
+    except MatchsvcError as exc:
+        raise _fail(files.describe(exc)) from exc
+    except OSError as exc:
+        raise _fail([f"{out}: cannot write: {exc.strerror}"]) from exc
+
+
+def _add_people(
+    files: RequestFiles, mentees: Path, mentors: Path, options: Path | None
+) -> RequestFiles:
+    from matchsvc.fileio import read_object, read_people
+
+    files.add_file("mentees", read_people(mentees, "mentees"))
+    files.add_file("mentors", read_people(mentors, "mentors"))
+    if options is not None:
+        files.add_object("options", options, read_object(options))
+    return files
+
+
+def match_files(
+    encoder: Encoder | None, mentees: Path, mentors: Path, options: Path | None, out: Path
+) -> None:
+    """``matchsvc match``: the files -> ``MatchRequest`` -> ``service.run_match`` -> ``out``."""
+    from matchsvc.api import schemas, service
+    from matchsvc.fileio import render_match
+
+    def read(files: RequestFiles) -> schemas.MatchRequest:
+        return _add_people(files, mentees, mentors, options).validate(schemas.MatchRequest)
+
+    def run(engine: Engine, request: schemas.MatchRequest, fmt: Format) -> str:
+        return render_match(service.run_match(engine, request), fmt)
+
+    _run_file_command(encoder, out, read, run, "Scoring, solving and explaining")
+
+
+def recommend_files(
+    encoder: Encoder | None,
+    mentees: Path,
+    mentors: Path,
+    options: Path | None,
+    out: Path,
+    *,
+    top_n: int,
+    include_full: bool,
+) -> None:
+    """``matchsvc recommend``: the files -> ``RecommendRequest`` -> ``service.run_recommend``."""
+    from matchsvc.api import schemas, service
+    from matchsvc.fileio import render_recommend
+
+    def read(files: RequestFiles) -> schemas.RecommendRequest:
+        _add_people(files, mentees, mentors, options)
+        files.add_flag("top_n", "--top-n", top_n)
+        files.add_flag("only_available", "--include-full", not include_full)
+        return files.validate(schemas.RecommendRequest)
+
+    def run(engine: Engine, request: schemas.RecommendRequest, fmt: Format) -> str:
+        return render_recommend(service.run_recommend(engine, request), fmt)
+
+    _run_file_command(encoder, out, read, run, "Scoring and ranking")
+
+
+def create_cli(*, encoder: Encoder | None = None) -> typer.Typer:
+    """Build the command line. ``encoder`` replaces the configured model (tests pass a fake),
+    as in :func:`matchsvc.api.create_app`."""
+    cli = typer.Typer(
+        help="matchsvc: explained, exact mentee-mentor matching.",
+        no_args_is_help=True,
+        rich_markup_mode=None,
+    )
+
+    @cli.callback()
+    def main() -> None:
+        """matchsvc command line."""
+
+    @cli.command()
+    def serve(
+        host: Annotated[
+            str | None, typer.Option(help="Bind address (default MATCHSVC_HOST).")
+        ] = None,
+        port: Annotated[int | None, typer.Option(help="Port (default MATCHSVC_PORT).")] = None,
+    ) -> None:
+        """Run the HTTP service (model loads in the background; /readyz turns 200 when warm)."""
+        serve_http(host, port)
+
+    @cli.command(
+        help=(
+            "Match mentees to mentors exactly, with explanations; the same answer as POST "
+            "/match.\n\n"
+            + PEOPLE_HELP
+            + "\nOutput by extension of --out: .json = the POST /match response body; .jsonl "
+            "= one object per line with a 'type' (match, unmatched, mentor, summary); .csv = "
+            "one row per match (mentee_id, mentor_id, score, contribution.<facet>..., "
+            "summary), then one per unmatched mentee with unmatched_reason. Written "
+            "atomically, only on success.\n\nExample: matchsvc match --mentees "
+            "examples/mentees.csv --mentors examples/mentors.csv --options "
+            "examples/options.json --out matches.csv"
+        )
+    )
+    def match(
+        mentees: Annotated[Path, typer.Option(help=_MENTEES_HELP)],
+        mentors: Annotated[Path, typer.Option(help=_MENTORS_HELP)],
+        out: Annotated[Path, typer.Option(help="Result file (.json, .jsonl, .csv).")],
+        options: Annotated[Path | None, typer.Option(help=_OPTIONS_HELP)] = None,
+    ) -> None:
+        match_files(encoder, mentees, mentors, options, out)
+
+    @cli.command(
+        help=(
+            "Each mentee's top N feasible mentors, best first, explained; the same answer as "
+            "POST /recommend.\n\n"
+            + PEOPLE_HELP
+            + "\nOutput by extension of --out: .json = the POST /recommend response body; "
+            ".jsonl = one recommendation per line (with mentee_id); .csv = mentee_id, rank, "
+            "mentor_id, score, remaining_capacity, contribution.<facet>..., summary."
+        )
+    )
+    def recommend(
+        mentees: Annotated[Path, typer.Option(help=_MENTEES_HELP)],
+        mentors: Annotated[Path, typer.Option(help=_MENTORS_HELP)],
+        out: Annotated[Path, typer.Option(help="Result file (.json, .jsonl, .csv).")],
+        options: Annotated[Path | None, typer.Option(help=_OPTIONS_HELP)] = None,
+        top_n: Annotated[int, typer.Option(help="Mentors per mentee (1-100).")] = 5,
+        include_full: Annotated[
+            bool, typer.Option(help="Also suggest mentors with no capacity left.")
+        ] = False,
+    ) -> None:
+        recommend_files(
+            encoder, mentees, mentors, options, out, top_n=top_n, include_full=include_full
+        )
+
+    return cli
+
+
+def serve_http(host: str | None, port: int | None) -> None:
+    """``matchsvc serve``: settings (plus overrides) -> app -> uvicorn; exit 2 on bad settings."""
     import uvicorn
 
     from matchsvc.api import create_app
     from matchsvc.config import load_settings
 
     os.environ["HF_HUB_OFFLINE"] = "1"
-    overrides: dict[str, object] = {}
+    overrides: dict[str, Any] = {}
     if host is not None:
         overrides["host"] = host
     if port is not None:
@@ -39,7 +318,7 @@ def serve(
         application = create_app(settings)
     except ConfigError as exc:
         typer.echo(f"matchsvc: {exc.message}", err=True)
-        raise typer.Exit(2) from exc
+        raise typer.Exit(EXIT_INVALID) from exc
     uvicorn.run(
         application,
         host=settings.host,
@@ -47,3 +326,7 @@ def serve(
         log_level=settings.log_level.lower(),
         timeout_graceful_shutdown=30,
     )
+
+
+app = create_cli()
+"""The ``matchsvc`` entry point (console script)."""
