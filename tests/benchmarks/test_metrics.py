@@ -15,6 +15,8 @@ from benchmarks.metrics import (
     gini,
     recovery_at,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 # Mentee 0 loves mentor 0 (0.9) but got mentor 1 (0.1); mentor 0 got mentee 1 (0.8) and prefers
 # mentee 0 (0.9): (0, 0) is the one pair with justified envy.
@@ -175,3 +177,52 @@ def test_fit_power_law_recovers_exponent() -> None:
     b, _ = fit_power_law([10, 100, 1000], [0.0, 1.0, 10.0])  # the zero is ignored
     assert b == pytest.approx(1.0)
     assert all(math.isnan(v) for v in fit_power_law([5, 5], [1.0, 2.0]))
+
+
+def _envy_by_definition(scores, pairs, allowed, capacity, demand):  # type: ignore[no-untyped-def]
+    """The docstring's definition, pair by pair, as the oracle for the vectorised version."""
+    n, m = scores.shape
+    assigned = {(int(i), int(j)) for i, j in pairs}
+    out = []
+    for i in range(n):
+        mine = [scores[i, j] for (a, j) in assigned if a == i]
+        for j in range(m):
+            if not allowed[i, j] or (i, j) in assigned:
+                continue
+            theirs = [scores[a, j] for (a, b) in assigned if b == j]
+            mentee_wants = demand[i] > 0 and (len(mine) < demand[i] or scores[i, j] > min(mine))
+            mentor_wants = capacity[j] > 0 and (
+                len(theirs) < capacity[j] or scores[i, j] > min(theirs)
+            )
+            if mentee_wants and mentor_wants:
+                out.append((i, j))
+    return out
+
+
+@settings(max_examples=60, derandomize=True, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_envy_matches_its_definition(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(1, 6)), int(rng.integers(1, 5))
+    scores = np.round(rng.random((n, m)), 1)  # coarse values: ties happen
+    allowed = rng.random((n, m)) > 0.2
+    capacity = rng.integers(0, 3, size=m)
+    demand = rng.integers(0, 3, size=n)
+    # a random feasible assignment: visit allowed pairs in random order, take what fits
+    pairs, load_i, load_j = [], np.zeros(n, int), np.zeros(m, int)
+    for flat in rng.permutation(n * m):
+        i, j = divmod(int(flat), m)
+        if (
+            allowed[i, j]
+            and load_i[i] < demand[i]
+            and load_j[j] < capacity[j]
+            and rng.random() < 0.7
+        ):
+            pairs.append((i, j))
+            load_i[i] += 1
+            load_j[j] += 1
+    arr = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    found = envy_pairs(scores, arr, allowed=allowed, capacity=capacity, demand=demand)
+    assert [tuple(p) for p in found.tolist()] == _envy_by_definition(
+        scores, arr, allowed, capacity, demand
+    )
