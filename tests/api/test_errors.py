@@ -189,3 +189,13 @@ def test_assign_rejects_nan(client: TestClient) -> None:
 
 def test_unknown_route_is_problem_json(client: TestClient) -> None:
     _problem(client.get("/nope"), 404, "not-found")
+
+
+def test_openapi_declares_the_api_key_only_when_one_is_required(tmp_path: Path) -> None:
+    open_app = create_app(Settings(data_dir=tmp_path), encoder=FakeEncoder())
+    assert "securitySchemes" not in open_app.openapi().get("components", {})
+    settings = Settings(data_dir=tmp_path, api_key="k")  # type: ignore[arg-type]
+    doc = create_app(settings, encoder=FakeEncoder()).openapi()
+    assert doc["components"]["securitySchemes"]["ApiKey"]["name"] == "X-API-Key"
+    assert doc["paths"]["/match"]["post"]["security"] == [{"ApiKey": []}]
+    assert "security" not in doc["paths"]["/healthz"]["get"]

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from matchsvc import profiles
 from matchsvc.matching import MatchOptions
@@ -24,11 +24,14 @@ Frequency = Literal["weekly", "biweekly", "monthly"]
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Objective = Literal["total", "fair"]
 Solver = Literal["auto", "hungarian", "flow"]
+IsoDate = Annotated[date, Strict(False)]  # parsed from "YYYY-MM-DD" despite strict models
+IsoDatetime = Annotated[datetime, Strict(False)]  # parsed from ISO 8601 strings
 AttributeValue = Annotated[str | int | float | bool | list[str], Field(union_mode="left_to_right")]
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: false is not 0 and "3" is not 3. Dates and times are parsed from ISO strings.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 _EXAMPLE_PEOPLE: dict[str, Any] = {
@@ -156,8 +159,9 @@ class ScoringOptionsIn(_In):
     )
     criteria: list[CriterionIn] = []
     constraints: ConstraintsIn = Field(default_factory=ConstraintsIn)
-    reference_date: date = Field(
-        DEFAULT_REFERENCE_DATE, description="Any day of the week used for time-zone offsets."
+    reference_date: IsoDate = Field(
+        DEFAULT_REFERENCE_DATE,
+        description="Any day of the week used for time-zone offsets.",
     )
 
     def to_scoring(self) -> CoreScoringOptions:
@@ -239,7 +243,7 @@ class CurrentPairIn(_In):
     mentee_rating: float | None = Field(None, ge=1, le=5)
     mentor_rating: float | None = Field(None, ge=1, le=5)
     goals_met: bool = False
-    started_at: datetime | None = None
+    started_at: IsoDatetime | None = None
 
 
 class PastPairIn(_In):
@@ -264,7 +268,7 @@ class RematchPolicyIn(_In):
         None, ge=1, le=5, description="Pairs rated lower (either side) end and never return."
     )
     release_goals_met: bool = Field(True, description="End pairs whose goals are met.")
-    waiting_since: dict[str, datetime] = Field(
+    waiting_since: dict[str, IsoDatetime] = Field(
         {}, description="Per mentee id: waiting since; longer wait = higher priority."
     )
     wait_bonus: float = Field(0.5, ge=0, description="Score units the longest wait is worth.")
