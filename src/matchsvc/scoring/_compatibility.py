@@ -339,9 +339,7 @@ def _readonly(array: _A) -> _A:
     return array
 
 
-def _communication(
-    vectors: NDArray[np.float32], left: _Side, right: _Side, options: ScoringOptions
-) -> NDArray[np.float32]:
+def _communication(vectors: NDArray[np.float32], left: _Side, right: _Side) -> NDArray[np.float32]:
     """Style, channel and frequency parts of the communication facet.
 
     The availability part is added by the caller, which needs the overlap hours anyway.
@@ -426,7 +424,7 @@ def build_compatibility(
         left.goals >= 0,
         right.goals >= 0,
     )
-    facets["communication"] = _communication(vectors, left, right, options)
+    facets["communication"] = _communication(vectors, left, right)
     # Shared quarter hours are exact small integers in float32; * 0.25 keeps them exact.
     hours = overlap_slots(left.slots, right.slots)
     hours *= np.float32(_HOURS_PER_SLOT)
