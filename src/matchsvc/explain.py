@@ -197,24 +197,29 @@ def explain_pair(
         for name, weight in comp.weights.items()
     }
     skills = tuple(SkillMatch(a, b, s) for a, b, s in comp.skill_pairs(i, j))
-    order = _feasible_order(comp, allowed, i)
-    rank = int(np.flatnonzero(order == j)[0]) + 1 if j in order else len(order) + 1
-    mine = loads.by_mentee.get(i, set())
+    row = comp.scores[i]
+    feasible = allowed[i]
+    # Rank order: higher score first, then lower column (the order _feasible_order gives).
+    above = feasible & ((row > row[j]) | ((row == row[j]) & (np.arange(row.size) < j)))
+    rank = int(above.sum()) + 1
     forgone = None
-    for k in order[: rank - 1 if with_forgone else 0].tolist():
-        if k not in mine:
-            forgone = _forgone(comp, loads, capacity, i, k)
-            break
+    if with_forgone and rank > 1:
+        candidates = above.copy()
+        candidates[list(loads.by_mentee.get(i, ()))] = False
+        if candidates.any():
+            best = int(np.argmax(np.where(candidates, row, -np.inf)))  # first max: lowest column
+            forgone = _forgone(comp, loads, capacity, i, best)
     languages = comp.shared_languages(i, j)
     overlap = comp.pair_overlap_hours(i, j)
-    summary = _summary(comp, i, j, rank, len(order), facets, skills, languages, overlap, forgone)
+    n_feasible = int(feasible.sum())
+    summary = _summary(comp, i, j, rank, n_feasible, facets, skills, languages, overlap, forgone)
     return Explanation(
         facets=facets,
         skill_pairs=skills,
         shared_languages=languages,
         overlap_hours=overlap,
         rank=rank,
-        feasible_mentors=len(order),
+        feasible_mentors=n_feasible,
         best_not_given=forgone,
         summary=summary,
     )
