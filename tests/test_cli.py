@@ -455,3 +455,82 @@ def test_real_model_end_to_end_in_a_subprocess(tmp_path: Path) -> None:
     pairs = {(r["mentee_id"], r["mentor_id"]) for r in rows if r["mentor_id"]}
     assert pairs == EXPECTED_PAIRS
     assert [r["mentee_id"] for r in rows if r["unmatched_reason"]] == ["gabriel"]
+
+
+# ---------------------------------------------------------------- rematch
+
+
+def rematch(cli: typer.Typer, out: Path, fmt: str = "csv", **files: Path) -> Any:
+    paths = {
+        "mentees": EXAMPLES / f"mentees.{fmt}",
+        "mentors": EXAMPLES / f"mentors.{fmt}",
+        "current": EXAMPLES / f"current.{fmt}",
+        "history": EXAMPLES / f"history.{fmt}",
+        "policy": EXAMPLES / "policy.json",
+        "options": EXAMPLES / "options.json",
+    } | files
+    args: list[str | Path] = ["rematch", "--out", out]
+    for name, path in paths.items():
+        args += [f"--{name}", path]
+    return invoke(cli, *args)
+
+
+def test_rematch_applies_the_example_policy(cli: typer.Typer, tmp_path: Path) -> None:
+    out = tmp_path / "rematch.csv"
+    result = rematch(cli, out)
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    actions = {
+        r["mentee_id"]: (r["action"], r["from_mentor_id"], r["to_mentor_id"], r["reason"])
+        for r in rows
+    }
+    assert actions == {
+        "ana": ("kept", "m-priya", "m-priya", "stable"),
+        "ben": ("moved", "m-lucia", "m-jonas", "low_rating"),  # rated 2 < 3
+        "chen": ("kept", "m-amara", "m-amara", "locked"),
+        "dara": ("new", "", "m-lucia", "open_slot"),  # ben's freed slot
+        "emil": ("released", "m-jonas", "", "goals_met"),
+        "fatima": ("kept", "m-amara", "m-amara", "stable"),
+        "gabriel": ("unmatched", "", "", "no_feasible_mentor"),
+    }
+
+
+def test_rematch_csv_and_json_inputs_give_the_http_body(cli: typer.Typer, tmp_path: Path) -> None:
+    bodies = []
+    for fmt in ("csv", "json"):
+        out = tmp_path / f"from-{fmt}.json"
+        assert rematch(cli, out, fmt).exit_code == 0
+        bodies.append(without_timings(json.loads(out.read_text())))
+    request = example_body() | {
+        "current": json.loads((EXAMPLES / "current.json").read_text()),
+        "history": json.loads((EXAMPLES / "history.json").read_text()),
+        "policy": json.loads((EXAMPLES / "policy.json").read_text()),
+    }
+    http = without_timings(http_match(tmp_path, request, "/rematch"))
+    assert bodies[0] == bodies[1] == http
+
+
+def test_rematch_jsonl_output(cli: typer.Typer, tmp_path: Path) -> None:
+    out = tmp_path / "rematch.jsonl"
+    assert rematch(cli, out).exit_code == 0
+    kinds = [json.loads(line)["type"] for line in out.read_text().splitlines()]
+    assert kinds == ["action"] * 7 + ["mentor"] * 4 + ["summary"]
+
+
+def test_rematch_bad_current_row_is_located(cli: typer.Typer, tmp_path: Path) -> None:
+    current = tmp_path / "current.csv"
+    current.write_text((EXAMPLES / "current.csv").read_text().replace(",2,3,", ",7,3,"))
+    out = tmp_path / "rematch.json"
+    result = rematch(cli, out, current=current)
+    assert_refused(
+        result,
+        f"matchsvc: {current} line 3 (current[1].mentee_rating): Input should be less than "
+        "or equal to 5",
+    )
+    assert not out.exists()
+
+
+def test_rematch_policy_must_be_json(cli: typer.Typer, tmp_path: Path) -> None:
+    policy = tmp_path / "policy.jsonl"
+    policy.write_text("{}\n")
+    assert_refused(rematch(cli, tmp_path / "r.json", policy=policy), "use .json")

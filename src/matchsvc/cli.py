@@ -1,4 +1,4 @@
-"""The ``matchsvc`` command line: ``serve`` the HTTP API, or ``match`` / ``recommend`` files.
+"""The ``matchsvc`` command line: ``serve`` the HTTP API, or ``match``/``recommend``/``rematch`` files.
 
 File commands read people from CSV, JSON or JSONL (by extension; see :mod:`matchsvc.fileio`),
 validate them with the API's request models, call the same :mod:`matchsvc.api.service` function
@@ -228,6 +228,35 @@ def recommend_files(
     _run_file_command(encoder, out, read, run, "Scoring and ranking")
 
 
+def rematch_files(
+    encoder: Encoder | None,
+    mentees: Path,
+    mentors: Path,
+    current: Path,
+    history: Path | None,
+    policy: Path | None,
+    options: Path | None,
+    out: Path,
+) -> None:
+    """``matchsvc rematch``: the files -> ``RematchRequest`` -> ``service.run_rematch``."""
+    from matchsvc.api import schemas, service
+    from matchsvc.fileio import read_object, read_records, render_rematch
+
+    def read(files: RequestFiles) -> schemas.RematchRequest:
+        _add_people(files, mentees, mentors, options)
+        files.add_file("current", read_records(current, schemas.CurrentPairIn))
+        if history is not None:
+            files.add_file("history", read_records(history, schemas.PastPairIn))
+        if policy is not None:
+            files.add_object("policy", policy, read_object(policy))
+        return files.validate(schemas.RematchRequest)
+
+    def run(engine: Engine, request: schemas.RematchRequest, fmt: Format) -> str:
+        return render_rematch(service.run_rematch(engine, request), fmt)
+
+    _run_file_command(encoder, out, read, run, "Scoring and re-matching")
+
+
 def create_cli(*, encoder: Encoder | None = None) -> typer.Typer:
     """Build the command line. ``encoder`` replaces the configured model (tests pass a fake),
     as in :func:`matchsvc.api.create_app`."""
@@ -296,6 +325,38 @@ def create_cli(*, encoder: Encoder | None = None) -> typer.Typer:
         recommend_files(
             encoder, mentees, mentors, options, out, top_n=top_n, include_full=include_full
         )
+
+    @cli.command(
+        help=(
+            "Re-match a running programme: keep the pairs that work, end those the policy "
+            "ends, refill freed capacity, move as few people as possible; the same answer as "
+            "POST /rematch.\n\n"
+            + PEOPLE_HELP
+            + "\n--current and --history are .csv, .json or .jsonl records. current: "
+            "mentee_id, mentor_id, status (active|ended), mentee_rating, mentor_rating (1-5), "
+            "goals_met (true|false), started_at (ISO date); history: mentee_id, mentor_id, "
+            "outcome (good|neutral|bad), rating. --policy is the API's policy object (.json)."
+            "\n\nOutput by extension of --out: .json = the POST /rematch response body; "
+            ".jsonl = one object per line with a 'type' (action, mentor, summary); .csv = one "
+            "row per action (mentee_id, action, from_mentor_id, to_mentor_id, reason, "
+            "score_before, score_after, contribution.<facet>..., summary)."
+        )
+    )
+    def rematch(
+        mentees: Annotated[Path, typer.Option(help=_MENTEES_HELP)],
+        mentors: Annotated[Path, typer.Option(help=_MENTORS_HELP)],
+        current: Annotated[Path, typer.Option(help="Current pairs (.csv, .json, .jsonl).")],
+        out: Annotated[Path, typer.Option(help="Result file (.json, .jsonl, .csv).")],
+        history: Annotated[
+            Path | None, typer.Option(help="Past pairs and outcomes (.csv, .json, .jsonl).")
+        ] = None,
+        policy: Annotated[
+            Path | None,
+            typer.Option(help="Policy (.json): stability_bonus, locked, max_moves, ..."),
+        ] = None,
+        options: Annotated[Path | None, typer.Option(help=_OPTIONS_HELP)] = None,
+    ) -> None:
+        rematch_files(encoder, mentees, mentors, current, history, policy, options, out)
 
     return cli
 

@@ -36,8 +36,12 @@ People files (``--mentees``, ``--mentors``):
   ``ml;``), else a string. Unknown columns are an error, like unknown fields in the API.
 
 Record files (``--current``, ``--history``) are the same three formats with one object per
-record; a CSV column is the field name and its cell is passed as text for the request model to
-parse (``true``, ``4.5``, ``2024-03-01``). Object files (``--options``, ``--policy``) are JSON.
+record; a CSV column is the field name, and a cell is read as the field's type: ``true``/
+``false`` for booleans, numbers for numbers, text otherwise (``2026-01-12`` for a date).
+Object files (``--options``, ``--policy``) are JSON.
+
+The request models are strict (``"3"`` is not 3), so CSV cells are typed here, once, by the
+rules above; JSON and JSONL values reach the model exactly as written.
 
 Errors are :class:`InputFileError`; each problem reads ``<file> line <n> (<field path>):
 <message>``, where the line is where the record starts in the file (in a spreadsheet: the row
@@ -56,7 +60,7 @@ import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ValidationError
 
@@ -74,11 +78,13 @@ __all__ = [
     "file_format",
     "parse_attribute",
     "parse_availability",
+    "parse_cell",
     "read_object",
     "read_people",
     "read_records",
     "render_match",
     "render_recommend",
+    "render_rematch",
     "unmatched_sentence",
     "write_atomic",
 ]
@@ -89,20 +95,22 @@ FORMATS: Mapping[str, Format] = {".csv": "csv", ".json": "json", ".jsonl": "json
 
 LIST_SEPARATOR = ";"
 
-# CSV column -> path of the Profile field it fills, and whether the cell is a ';' list.
-_PEOPLE_COLUMNS: Mapping[str, tuple[tuple[str, ...], bool]] = {
-    "id": (("id",), False),
-    "skills": (("skills",), True),
-    "goals": (("goals",), False),
-    "style": (("communication", "style"), False),
-    "channels": (("communication", "channels"), True),
-    "languages": (("communication", "languages"), True),
-    "timezone": (("communication", "timezone"), False),
-    "availability": (("communication", "availability"), False),
-    "frequency": (("communication", "frequency"), False),
-    "capacity": (("capacity",), False),
-    "demand": (("demand",), False),
-    "exclude": (("exclude",), True),
+CellKind = Literal["text", "list", "int", "availability"]
+
+# CSV column -> path of the Profile field it fills, and how its cell is read.
+_PEOPLE_COLUMNS: Mapping[str, tuple[tuple[str, ...], CellKind]] = {
+    "id": (("id",), "text"),
+    "skills": (("skills",), "list"),
+    "goals": (("goals",), "text"),
+    "style": (("communication", "style"), "text"),
+    "channels": (("communication", "channels"), "list"),
+    "languages": (("communication", "languages"), "list"),
+    "timezone": (("communication", "timezone"), "text"),
+    "availability": (("communication", "availability"), "availability"),
+    "frequency": (("communication", "frequency"), "text"),
+    "capacity": (("capacity",), "int"),
+    "demand": (("demand",), "int"),
+    "exclude": (("exclude",), "list"),
 }
 ATTRIBUTE_PREFIX = "attr."
 
@@ -345,9 +353,13 @@ def read_people(path: Path, key: str) -> Records:
                 attributes = person.setdefault("attributes", {})
                 attributes[column[len(ATTRIBUTE_PREFIX) :].strip()] = parse_attribute(cell)
                 continue
-            target, is_list = _PEOPLE_COLUMNS[column]
-            value: Any = _split(cell) if is_list else cell
-            if column == "availability":
+            target, kind = _PEOPLE_COLUMNS[column]
+            value: Any = cell
+            if kind == "list":
+                value = _split(cell)
+            elif kind == "int":
+                value = int(cell) if _INT.match(cell) else cell  # else the model says why
+            elif kind == "availability":
                 try:
                     value = parse_availability(cell)
                 except ValueError as exc:
@@ -367,10 +379,38 @@ def read_people(path: Path, key: str) -> Records:
     return Records(str(path), items, lines)
 
 
-def read_records(path: Path) -> Records:
-    """Read a record file: JSON array / JSONL objects as they are, CSV rows as text dicts.
+def _scalar_type(annotation: Any) -> type | None:
+    """``bool``, ``int`` or ``float`` when ``annotation`` is one (optionally ``| None``)."""
+    options = [a for a in get_args(annotation) if a is not type(None)] or [annotation]
+    if len(options) == 1 and options[0] in (bool, int, float):
+        found: type = options[0]
+        return found
+    return None
 
-    Empty CSV cells are left out (the model's default applies).
+
+def parse_cell(cell: str, annotation: Any) -> Any:
+    """A CSV cell -> the value a field of type ``annotation`` takes, as JSON would give it.
+
+    ``bool`` fields read ``true``/``false`` (any case), ``int`` and ``float`` fields read
+    numbers; any other field, or a cell that does not parse, stays text, for the request model
+    to accept (dates, enums) or reject with its own message.
+    """
+    kind = _scalar_type(annotation)
+    if kind is bool and cell.lower() in ("true", "false"):
+        return cell.lower() == "true"
+    if kind is int and _INT.match(cell):
+        return int(cell)
+    if kind is float and _FLOAT.match(cell) and math.isfinite(float(cell)):
+        return int(cell) if _INT.match(cell) else float(cell)
+    return cell
+
+
+def read_records(path: Path, model: type[BaseModel]) -> Records:
+    """Read a record file whose items are ``model`` objects (e.g. ``CurrentPairIn``).
+
+    JSON arrays and JSONL objects are taken as they are. A CSV row becomes an object with one
+    entry per non-empty cell, typed by :func:`parse_cell` from ``model``'s field of that name;
+    unknown columns are left for the model to reject.
 
     Raises:
         InputFileError: unreadable file or bad syntax.
@@ -380,8 +420,14 @@ def read_records(path: Path) -> Records:
     if fmt != "csv":
         return _json_items(path, fmt, text)
     header, rows = _csv_rows(path, text)
+    fields = model.model_fields
+    types = {c: fields[c].annotation if c in fields else str for c in header}
     items: list[Any] = [
-        {column: raw.strip() for column, raw in zip(header, cells, strict=False) if raw.strip()}
+        {
+            column: parse_cell(raw.strip(), types[column])
+            for column, raw in zip(header, cells, strict=False)
+            if raw.strip()
+        }
         for _, cells in rows
     ]
     return Records(str(path), items, [start for start, _ in rows])
@@ -625,6 +671,56 @@ def render_recommend(response: schemas.RecommendResponse, fmt: Format) -> str:
                     rec.explanation.summary,
                 ]
             )
+    return _csv_text(header, rows)
+
+
+def render_rematch(response: schemas.RematchResponse, fmt: Format) -> str:
+    """The text of a re-match result file.
+
+    * ``json``: the ``POST /rematch`` response body (indented).
+    * ``jsonl``: one object per line with a ``type``: ``action`` lines (a ``RematchAction``),
+      then ``mentor`` (a ``MentorLoad``), and one ``summary``.
+    * ``csv``: a row per action: ``mentee_id, action, from_mentor_id, to_mentor_id, reason,
+      score_before, score_after, contribution.<facet>..., summary`` (contributions and summary
+      explain the pair after the re-match; empty where there is none).
+    """
+    if fmt == "json":
+        return _json(response.model_dump(mode="json"), indent=2) + "\n"
+    if fmt == "jsonl":
+        lines = [
+            *({"type": "action"} | a.model_dump(mode="json") for a in response.actions),
+            *({"type": "mentor"} | m.model_dump(mode="json") for m in response.mentors),
+            {"type": "summary"} | response.summary.model_dump(mode="json"),
+        ]
+        return "".join(_json(line, indent=None) + "\n" for line in lines)
+    facets = _facet_names(a.explanation for a in response.actions)
+    header = [
+        "mentee_id",
+        "action",
+        "from_mentor_id",
+        "to_mentor_id",
+        "reason",
+        "score_before",
+        "score_after",
+        *(f"contribution.{f}" for f in facets),
+        "summary",
+    ]
+    rows: list[list[str]] = []
+    for a in response.actions:
+        shares = a.explanation.facets if a.explanation is not None else {}
+        rows.append(
+            [
+                a.mentee_id,
+                a.action,
+                a.from_mentor_id or "",
+                a.to_mentor_id or "",
+                a.reason,
+                _number(a.score_before),
+                _number(a.score_after),
+                *(_number(shares[f].contribution) if f in shares else "" for f in facets),
+                a.explanation.summary if a.explanation is not None else "",
+            ]
+        )
     return _csv_text(header, rows)
 
 
