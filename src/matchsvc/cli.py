@@ -199,7 +199,7 @@ def match_files(
     def run(engine: Engine, request: schemas.MatchRequest, fmt: Format) -> str:
         return render_match(service.run_match(engine, request), fmt)
 
-    _run_file_command(encoder, out, read, run, "Scoring, solving and explaining")
+    _run_file_command(encoder, out, read, run, "Matching")
 
 
 def recommend_files(
@@ -225,7 +225,7 @@ def recommend_files(
     def run(engine: Engine, request: schemas.RecommendRequest, fmt: Format) -> str:
         return render_recommend(service.run_recommend(engine, request), fmt)
 
-    _run_file_command(encoder, out, read, run, "Scoring and ranking")
+    _run_file_command(encoder, out, read, run, "Ranking")
 
 
 def rematch_files(
@@ -254,7 +254,7 @@ def rematch_files(
     def run(engine: Engine, request: schemas.RematchRequest, fmt: Format) -> str:
         return render_rematch(service.run_rematch(engine, request), fmt)
 
-    _run_file_command(encoder, out, read, run, "Scoring and re-matching")
+    _run_file_command(encoder, out, read, run, "Re-matching")
 
 
 def create_cli(*, encoder: Encoder | None = None) -> typer.Typer:
