@@ -329,7 +329,7 @@ def read_people(path: Path, key: str) -> Records:
     if fmt != "csv":
         return _json_items(path, fmt, text)
     header, rows = _csv_rows(path, text)
-    known = sorted(_PEOPLE_COLUMNS)
+    known = list(_PEOPLE_COLUMNS)
     for column in header:
         if column.startswith(ATTRIBUTE_PREFIX):
             if not column[len(ATTRIBUTE_PREFIX) :].strip():
