@@ -9,6 +9,8 @@ Two measurements, each in its own child process so peak RSS belongs to that case
   weekly windows, from a pre-filled cache (every text a hit: the warm path of a service).
   The vectors are seeded random unit rows of the model's width (384): the arithmetic does not
   depend on their values. Targets: <= 3 s and <= 2 GB peak RSS.
+* ``build_free_text``: the same at 2,000 x 400 with free-text skills (nearly all distinct),
+  the worst case of the skills kernel: its cost is distinct mentee x distinct mentor skills.
 
 Usage::
 
@@ -121,7 +123,13 @@ def sentence(rng: np.random.Generator, lo: int, hi: int) -> str:
     return " ".join(rng.choice(WORDS, size=int(rng.integers(lo, hi + 1))))
 
 
-def make_people(n: int, prefix: str, taxonomy: Sequence[str], rng: np.random.Generator) -> Any:
+def make_people(
+    n: int,
+    prefix: str,
+    taxonomy: Sequence[str],
+    rng: np.random.Generator,
+    free_text: bool = False,
+) -> Any:
     from matchsvc.profiles import Availability, Communication, Profile
 
     people = []
@@ -144,7 +152,11 @@ def make_people(n: int, prefix: str, taxonomy: Sequence[str], rng: np.random.Gen
             availability=tuple(windows),
             frequency=str(rng.choice(FREQUENCIES)) if rng.random() < 0.7 else None,
         )
-        skills = tuple(rng.choice(taxonomy, size=int(rng.integers(6, 11)), replace=False))
+        count = int(rng.integers(6, 11))
+        if free_text:
+            skills = tuple(dict.fromkeys(sentence(rng, 2, 4) for _ in range(count)))
+        else:
+            skills = tuple(rng.choice(taxonomy, size=count, replace=False))
         people.append(
             Profile(
                 f"{prefix}{k}",
@@ -194,13 +206,13 @@ def case_embed(n_texts: int) -> dict[str, Any]:
     }
 
 
-def case_build(n: int, m: int, repeats: int) -> dict[str, Any]:
+def case_build(n: int, m: int, repeats: int, free_text: bool = False) -> dict[str, Any]:
     from matchsvc.scoring import EmbeddingCache, ScoringOptions, build_compatibility
 
     rng = np.random.default_rng(2)
     taxonomy = list(dict.fromkeys(" ".join(rng.choice(WORDS, size=2)) for _ in range(2000)))[:300]
-    mentees = make_people(n, "e", taxonomy, rng)
-    mentors = make_people(m, "r", taxonomy, rng)
+    mentees = make_people(n, "e", taxonomy, rng, free_text)
+    mentors = make_people(m, "r", taxonomy, rng, free_text)
     cache = EmbeddingCache(SeededEncoder(), None, lru_size=10 * (n + m) + len(taxonomy))
     t0 = time.perf_counter()
     build_compatibility(mentees, mentors, ScoringOptions(), cache)  # fills the cache
@@ -217,7 +229,7 @@ def case_build(n: int, m: int, repeats: int) -> dict[str, Any]:
     return {
         "mentees": n,
         "mentors": m,
-        "taxonomy": len(taxonomy),
+        "taxonomy": None if free_text else len(taxonomy),
         "distinct_texts": encoded,
         "first_build_s": first_s,
         "warm_build_s_min": min(times),
@@ -240,7 +252,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes, for CI smoke runs")
     parser.add_argument("--out", type=Path, default=Path("bench-out"))
     parser.add_argument("--skip-model", action="store_true", help="skip the real-model case")
-    parser.add_argument("--case", choices=["embed", "build"], help=argparse.SUPPRESS)
+    parser.add_argument("--case", choices=["embed", "build", "build_free"], help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -250,8 +262,12 @@ def main() -> None:
     if args.case == "build":
         print(json.dumps(case_build(*args.size)))
         return
+    if args.case == "build_free":
+        print(json.dumps(case_build(*args.size, free_text=True)))
+        return
 
     n, m, texts, repeats = (2000, 400, 100, 2) if args.quick else (10_000, 2_000, 500, 3)
+    free_n, free_m = (500, 100) if args.quick else (2000, 400)
     results: dict[str, Any] = {
         "machine": {
             "python": platform.python_version(),
@@ -264,6 +280,9 @@ def main() -> None:
     if not args.skip_model:
         results["embed"] = run_child(["--case", "embed", "--size", str(texts)])
     results["build"] = run_child(["--case", "build", "--size", str(n), str(m), str(repeats)])
+    results["build_free_text"] = run_child(
+        ["--case", "build_free", "--size", str(free_n), str(free_m), str(repeats)]
+    )
 
     print("| case | size | time | rate / note | peak RSS |")
     print("|---|---|---|---|---|")
@@ -283,6 +302,13 @@ def main() -> None:
         f"{b['warm_build_s_min']:.2f} s (median {b['warm_build_s_median']:.2f}) | "
         f"{b['distinct_texts']} distinct texts, taxonomy {b['taxonomy']} | "
         f"{b['peak_rss_mb']:.0f} MB (before {b['rss_before_mb']:.0f}) |"
+    )
+    f = results["build_free_text"]
+    print(
+        f"| build_compatibility, free-text skills | {f['mentees']} x {f['mentors']} | "
+        f"{f['warm_build_s_min']:.2f} s (median {f['warm_build_s_median']:.2f}) | "
+        f"{f['distinct_texts']} distinct texts; cost grows with distinct mentee x mentor "
+        f"skills | {f['peak_rss_mb']:.0f} MB |"
     )
     load = results["load_average_before"]
     print(
