@@ -1,6 +1,6 @@
 """Scoring benchmark: cold embedding throughput and the cost of building every facet matrix.
 
-Two measurements, each in its own child process so peak RSS belongs to that case alone:
+Three measurements, each in its own child process so peak RSS belongs to that case alone:
 
 * ``embed``: the real bundled all-MiniLM-L6-v2 behind an empty memory-only ``EmbeddingCache``,
   ~500 distinct profile-like texts of 5-40 words sent as one ``embed`` call (texts/s).
