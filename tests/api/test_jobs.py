@@ -36,11 +36,14 @@ def submit(client: TestClient, payload: Any = MATCH, key: str | None = None) -> 
     return response.json()
 
 
-def wait(client: TestClient, job_id: str, *statuses: str, timeout: float = 10.0) -> Any:
+def wait(client: TestClient, job_id: str, *statuses: str, timeout: float = 60.0) -> Any:
+    """Poll until the job's status is one of ``statuses`` ("running" means: in debug_delay)."""
     deadline = time.monotonic() + timeout
     while True:
         job = client.get(f"/jobs/{job_id}").json()
-        if job["status"] in statuses:
+        if job["status"] in statuses and (
+            job["status"] != "running" or job["progress"]["stage"] == "debug_delay"
+        ):
             return job
         assert time.monotonic() < deadline, f"job still {job['status']}: {job}"
         time.sleep(0.01)
@@ -84,6 +87,32 @@ def test_lifecycle_submit_poll_result_equals_the_synchronous_body(client: TestCl
     kept = client.get(job["input_url"])
     assert kept.status_code == 200
     assert kept.json() == {"kind": "match", "payload": MATCH}
+
+
+REMATCH = {
+    "mentees": MATCH["mentees"],
+    "mentors": MATCH["mentors"],
+    "current": [{"mentee_id": "bob", "mentor_id": "m-data", "mentee_rating": 1}],
+    "policy": {"min_rating_to_keep": 3},
+}
+
+
+def test_a_rematch_job_gives_the_body_of_post_rematch(client: TestClient) -> None:
+    response = client.post("/jobs", json={"kind": "rematch", "payload": REMATCH})
+    assert response.status_code == 202, response.text
+    job = wait(client, response.json()["id"], "succeeded", "failed")
+    assert (job["kind"], job["status"]) == ("rematch", "succeeded")
+    result = client.get(job["result_url"]).json()
+    synchronous = client.post("/rematch", json=REMATCH).json()
+    assert without_timings(result) == without_timings(synchronous)
+    assert client.get(job["input_url"]).json() == {"kind": "rematch", "payload": REMATCH}
+
+
+def test_a_rematch_payload_is_validated_with_the_rematch_model(client: TestClient) -> None:
+    payload = {**REMATCH, "policy": {"min_rating_to_keep": 9}}
+    response = client.post("/jobs", json={"kind": "rematch", "payload": payload})
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["payload.policy.min_rating_to_keep"]
 
 
 def test_a_failing_job_reports_the_error_and_has_no_result(client: TestClient) -> None:
@@ -277,6 +306,9 @@ def test_the_openapi_document_describes_the_job_routes(client: TestClient) -> No
     assert set(paths["/jobs"]) == {"post"}
     assert set(paths["/jobs/{job_id}"]) == {"get", "delete"}
     result = paths["/jobs/{job_id}/result"]["get"]["responses"]["200"]
-    assert result["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/MatchResponse"
-    }
+    assert result["content"]["application/json"]["schema"]["anyOf"] == [
+        {"$ref": "#/components/schemas/MatchResponse"},
+        {"$ref": "#/components/schemas/RematchResponse"},
+    ]
+    kinds = client.get("/openapi.json").json()["components"]["schemas"]["JobSubmission"]
+    assert kinds["properties"]["kind"]["enum"] == ["match", "rematch"]

@@ -55,7 +55,7 @@ def runner_for(store: JobStore, engine: Engine, **options: Any) -> JobRunner:
     return JobRunner(store, engine, KINDS, poll_seconds=0.02, **options)
 
 
-def wait_for(store: JobStore, job_id: str, *statuses: str, timeout: float = 10.0) -> Job:
+def wait_for(store: JobStore, job_id: str, *statuses: str, timeout: float = 60.0) -> Job:
     deadline = time.monotonic() + timeout
     while True:
         job = store.get(job_id)

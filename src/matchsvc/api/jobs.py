@@ -26,11 +26,12 @@ from matchsvc.jobs import JOBS_FILE, Clock, Job, JobKind, JobRunner, JobStatus, 
 
 __all__ = ["JOB_KINDS", "build_job_runner", "router"]
 
-KindName = Literal["match"]
+KindName = Literal["match", "rematch"]
 
 JOB_KINDS: Mapping[str, JobKind] = MappingProxyType(
     {
         "match": JobKind(schemas.MatchRequest, service.run_match),
+        "rematch": JobKind(schemas.RematchRequest, service.run_rematch),
     }
 )
 """Job kind -> (request model, service function). Keys equal :data:`KindName`'s values."""
@@ -76,7 +77,7 @@ class JobSubmission(BaseModel):
 
     kind: KindName = Field(description="Which synchronous endpoint's work to do.")
     payload: dict[str, Any] = Field(
-        description="The request body of that endpoint (`POST /match` for kind match)."
+        description="The request body of that endpoint: `POST /match` or `POST /rematch`."
     )
 
 
@@ -234,8 +235,8 @@ def get_job(job_id: str, request: Request, runner: RunnerDep) -> JobOut:
     response_class=Response,
     responses={
         200: {
-            "model": schemas.MatchResponse,
-            "description": "The body the synchronous endpoint returns for the payload.",
+            "model": schemas.MatchResponse | schemas.RematchResponse,
+            "description": "The body `POST /match` or `POST /rematch` returns for the payload.",
         },
         409: _problem("Not finished yet (`job-not-finished`) or failed/cancelled."),
         **_NOT_FOUND,
