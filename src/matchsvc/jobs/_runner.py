@@ -268,8 +268,8 @@ class JobRunner:
             response = kind.run(self.engine, request)
         except MatchsvcError as exc:
             log.info("job failed", extra={"job_id": job.id, "code": exc.code})
-            field = None if exc.field is None else f"payload.{exc.field}"
-            return self.store.fail(job.id, JobError(exc.code, exc.message, field))
+            where = None if exc.field is None else f"payload.{exc.field}"
+            return self.store.fail(job.id, JobError(exc.code, exc.message, where))
         except Exception:
             log.exception("job crashed", extra={"job_id": job.id})
             return self.store.fail(
