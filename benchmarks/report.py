@@ -65,6 +65,13 @@ def _machine(meta: Mapping[str, Any]) -> list[str]:
         f"{'quick' if meta['quick'] else 'full'} suite, encoder `{meta['encoder']}`, "
         f"total wall time {_secs(meta['wall_s'])}",
     ]
+    load = meta.get("load_average")
+    if load and None not in load:
+        lines.append(
+            f"- 1-minute load average {load[0]:.2f} at the start, {load[1]:.2f} at the end "
+            f"(on {m['cores']} cores: above that, other processes shared the CPU and "
+            "timings are inflated)"
+        )
     return lines
 
 
@@ -76,6 +83,51 @@ def _instance(inst: Mapping[str, Any]) -> str:
     )
 
 
+def _summary(results: Mapping[str, Any]) -> list[str]:
+    """Key findings, each sentence built from the results."""
+    out: list[str] = []
+    solvers = results.get("solvers") or {}
+    checks = solvers.get("checks")
+    g = solvers.get("vs_greedy")
+    if checks and g:
+        inst = solvers["instance"]
+        exact = solvers["runs"][checks["exact"]]["metrics"]
+        out.append(
+            f"- On {_f(inst['n_mentees'])} x {_f(inst['n_mentors'])}, the exact optimum is "
+            f"{'never' if checks['never_below'] else '**not always**'} below a baseline's total; "
+            f"it beats greedy by {_f(g['total_gain_pct'], 2)}% on total and lifts the "
+            f"worst-off pair from {_f(g['min_greedy'], 3)} to {_f(g['min_exact'], 3)} "
+            f"(`fair`: {_f(g['min_fair'], 3)}, for {_f(g['fair_total_cost_pct'], 2)}% of total)."
+        )
+        if "cluster_match" in exact:
+            out.append(
+                f"- {_f(100 * exact['cluster_match'], 1)}% of exact pairs share the mentee's "
+                f"latent sub-topic; the planted top-5 mentor is recovered for "
+                f"{_f(100 * exact['recovery_at_5'], 1)}% of mentees (top-1: "
+                f"{_f(100 * exact['recovery_at_1'], 1)}%)."
+            )
+    ref = results.get("reference")
+    if ref:
+        runs = ref["runs"]
+        service = runs.get("service assign (auto)", {})
+        scipy = runs.get("scipy linear_sum_assignment", {})
+        flow = runs.get("OR-Tools SimpleMinCostFlow", {})
+        if service and scipy and flow:
+            out.append(
+                f"- On {_f(ref['instance']['n_mentees'])} x {_f(ref['instance']['n_mentors'])}, "
+                f"the service solves in {_secs(service['seconds'])}: scipy takes "
+                f"{_f(scipy['ratio_to_service'], 2)}x and OR-Tools "
+                f"{_f(flow['ratio_to_service'], 2)}x as long; objectives "
+                f"{'equal' if ref['objectives_equal'] else '**differ**'}."
+            )
+    scaling = results.get("scaling")
+    if scaling:
+        exps = ", ".join(f"{k} n^{_f(v, 2)}" for k, v in scaling["exponents"].items())
+        out.append(f"- Growth with mentees (mentors in proportion): {exps}.")
+    out.append(f"- Whole run: {_secs(results['meta']['wall_s'])}, model load included.")
+    return ["## Summary", *out, ""]
+
+
 def render_report(results: Mapping[str, Any]) -> str:
     """The Markdown report for a suite's ``results`` (see :func:`benchmarks.suite.run_suite`)."""
     meta = results["meta"]
@@ -85,6 +137,7 @@ def render_report(results: Mapping[str, Any]) -> str:
         "Synthetic programmes from `benchmarks.generator` (seeded, with planted best mentors); "
         "every figure below was measured by `python -m benchmarks.suite` in this run.",
         "",
+        *_summary(results),
         "## Machine",
         *_machine(meta),
     ]

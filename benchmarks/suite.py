@@ -134,6 +134,14 @@ def machine_info() -> dict[str, Any]:
     }
 
 
+def _load_average() -> float | None:
+    """The 1-minute load average (other processes competing for the cores), if known."""
+    try:
+        return float(os.getloadavg()[0])
+    except (AttributeError, OSError):  # pragma: no cover - not Unix
+        return None
+
+
 def _commit() -> str | None:
     try:
         out = subprocess.run(
@@ -393,6 +401,7 @@ def run_suite(config: SuiteConfig, out: Path, *, log: Any = print) -> dict[str, 
             f"got {config.sizes}"
         )
     started = time.perf_counter()
+    load_start = _load_average()
     out.mkdir(parents=True, exist_ok=True)
     recorder = StageRecorder()
     encoder = _load_encoder(config.encoder, recorder)
@@ -467,6 +476,7 @@ def run_suite(config: SuiteConfig, out: Path, *, log: Any = print) -> dict[str, 
         [{"implementation": k, **r} for k, r in reference["runs"].items()],
     )
     results["meta"]["wall_s"] = time.perf_counter() - started
+    results["meta"]["load_average"] = [load_start, _load_average()]
     (out / "results.json").write_text(json.dumps(results, indent=1, default=_json_default) + "\n")
     (out / "report.md").write_text(render_report(results))
     log(f"wrote {out}/report.md in {results['meta']['wall_s']:.1f}s")
