@@ -45,13 +45,19 @@ def _save(fig: Any, path: str | Path) -> Path:
     return out
 
 
-def plot_scaling(rows: Sequence[Mapping[str, Any]], path: str | Path) -> Path:
+def plot_scaling(
+    rows: Sequence[Mapping[str, Any]],
+    path: str | Path,
+    *,
+    fit_sizes: Sequence[int] | None = None,
+) -> Path:
     """Log-log time and peak memory per stage against the number of mentees.
 
     Args:
         rows: one mapping per (size, stage) with keys ``n_mentees``, ``stage``, ``seconds``,
             ``peak_rss_mib`` and optionally ``peak_traced_mib`` (the suite's ``scaling.csv``).
         path: the PNG to write.
+        fit_sizes: the mentee counts the exponents are fitted on (default: all).
 
     The legend gives each stage's fitted growth exponent (:func:`fit_power_law`). Memory is the
     tracemalloc peak when every row has one (then ``embed``, whose model memory tracemalloc
@@ -67,12 +73,13 @@ def plot_scaling(rows: Sequence[Mapping[str, Any]], path: str | Path) -> Path:
         n = np.array([float(r["n_mentees"]) for r in sub])
         t = np.array([float(r["seconds"]) for r in sub])
         mem = np.array([float(r[mem_key]) for r in sub])
-        b, _ = fit_power_law(n, t)
+        on = np.ones(n.size, dtype=bool) if fit_sizes is None else np.isin(n, list(fit_sizes))
+        b, _ = fit_power_law(n[on], t[on])
         label = f"{stage} (new texts only)" if stage == "embed" else f"{stage} (n^{b:.2f})"
         (line,) = ax_t.plot(n, t, "o-", label=label)
         if traced and stage == "embed":
             continue
-        bm, _ = fit_power_law(n, mem)
+        bm, _ = fit_power_law(n[on], mem[on])
         ax_m.plot(
             n, np.maximum(mem, 1e-2), "o-", color=line.get_color(), label=f"{stage} (n^{bm:.2f})"
         )

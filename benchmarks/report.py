@@ -26,7 +26,7 @@ def _f(value: Any, digits: int = 3) -> str:
     v = float(value)
     if math.isnan(v):
         return "–"
-    if v != 0 and abs(v) < 10 ** -(digits - 1):
+    if v != 0 and abs(v) < 1e-3:
         return f"{v:.{digits - 1}e}"
     return f"{v:,.{digits}f}"
 
@@ -301,7 +301,8 @@ def render_report(results: Mapping[str, Any]) -> str:
             "",
             "## Scaling",
             "Nested prefixes of one generated programme (mentors = mentees / 2.5), solver "
-            "`auto`, objective `total`. One embedding cache serves all sizes (as in the "
+            "`auto`, objective `total`. Times of `score`, `solve` and `explain` are the best of "
+            f"{results['meta'].get('repeats', 1)} passes. One embedding cache serves all sizes (as in the "
             "service), so `embed` encodes only the texts new at that size (`new texts`). "
             "Memory: RSS high-water mark above the stage start (counts torch and C++ memory; "
             "0 when the stage reused memory freed earlier) / tracemalloc peak of numpy and "
@@ -333,7 +334,8 @@ def render_report(results: Mapping[str, Any]) -> str:
         lines += _table(header, rows)
         lines += [
             "",
-            "Fitted growth exponents (least squares on log time vs log mentees; `embed` left "
+            f"Fitted growth exponents (least squares on log time vs log mentees over "
+            f"{', '.join(_f(x) for x in results['meta'].get('fit_sizes', []))} mentees; `embed` left "
             "out, its work is the new texts, not the people; mentors grow with mentees, so "
             "the matrix has n²/2.5 cells and an exponent of 2 is linear in the pairs): "
             + ", ".join(f"{s} **{_f(b, 2)}**" for s, b in scaling["exponents"].items())
