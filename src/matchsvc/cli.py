@@ -11,6 +11,7 @@ problem on stderr, nothing written). Progress is shown on stderr only when it is
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -362,11 +363,18 @@ def create_cli(*, encoder: Encoder | None = None) -> typer.Typer:
 
 
 def serve_http(host: str | None, port: int | None) -> None:
-    """``matchsvc serve``: settings (plus overrides) -> app -> uvicorn; exit 2 on bad settings."""
+    """``matchsvc serve``: settings (plus overrides) -> app -> uvicorn; exit 2 on bad settings.
+
+    Logs are JSON lines on stderr (:func:`matchsvc.logs.configure_logging`); uvicorn's access log
+    is off, the app writes one line per request. On SIGTERM/SIGINT uvicorn stops accepting
+    connections and lets in-flight requests finish for up to one request budget plus one queue
+    wait plus 5 s (30 s when there is no budget) before it closes them.
+    """
     import uvicorn
 
     from matchsvc.api import create_app
     from matchsvc.config import load_settings
+    from matchsvc.logs import configure_logging
 
     os.environ["HF_HUB_OFFLINE"] = "1"
     overrides: dict[str, Any] = {}
@@ -376,6 +384,7 @@ def serve_http(host: str | None, port: int | None) -> None:
         overrides["port"] = port
     try:
         settings = load_settings(**overrides)
+        configure_logging(settings.log_level)
         application = create_app(settings)
     except ConfigError as exc:
         typer.echo(f"matchsvc: {exc.message}", err=True)
@@ -385,8 +394,17 @@ def serve_http(host: str | None, port: int | None) -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
-        timeout_graceful_shutdown=30,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=_grace_seconds(settings),
     )
+
+
+def _grace_seconds(settings: Settings) -> int:
+    """How long shutdown waits for in-flight requests: long enough for any admitted one."""
+    if settings.request_timeout_seconds <= 0:
+        return 30
+    return math.ceil(settings.request_timeout_seconds + settings.queue_timeout_seconds) + 5
 
 
 app = create_cli()

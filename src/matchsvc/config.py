@@ -5,6 +5,7 @@ Invalid values stop the service at start-up with a message naming the variable.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -44,6 +45,29 @@ class Settings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Log level of the service's JSON logs."
+    )
+    max_body_bytes: int = Field(
+        32 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body, in bytes (413 before the rest is read).",
+    )
+    request_timeout_seconds: float = Field(
+        30.0,
+        ge=0,
+        description="Time budget of one synchronous CPU-heavy request (503 beyond: use a job). "
+        "0: no budget.",
+    )
+    max_concurrent_requests: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        description="CPU-heavy requests (/match, /recommend, /rematch, /score, /assign) run at "
+        "once; default: the number of CPU cores.",
+    )
+    max_queued_requests: int = Field(
+        16, ge=0, description="CPU-heavy requests that may wait for a slot (429 beyond)."
+    )
+    queue_timeout_seconds: float = Field(
+        10.0, ge=0, description="Longest wait for a slot before 429."
     )
     job_workers: int = Field(
         1, ge=1, le=64, description="Jobs run at the same time (each uses the engine's cores)."

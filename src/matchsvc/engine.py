@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
 from matchsvc.assignment import assign
+from matchsvc.budget import BudgetedEncoder, CheckpointedEmbedder
 from matchsvc.config import Settings
 from matchsvc.errors import ConfigError, LimitExceededError
 from matchsvc.matching import (
@@ -53,6 +54,8 @@ class Engine:
         self._encoder = encoder
         self._load_error: str | None = None
         self.model_load_seconds: float | None = None
+        self.stage_observer: Callable[[Mapping[str, float]], None] | None = None
+        """Called with each match's and rematch's ``timings_ms`` (the metrics set it)."""
         self._cache: EmbeddingCache | None = None
         self._loaded = threading.Event()
         if encoder is not None:
@@ -61,7 +64,7 @@ class Engine:
     def _ready(self, encoder: Encoder) -> None:
         path = self.settings.data_dir / CACHE_FILE if self.settings.embedding_cache else None
         self._encoder = encoder
-        self._cache = EmbeddingCache(encoder, path)
+        self._cache = EmbeddingCache(BudgetedEncoder(encoder), path)
         self._loaded.set()
 
     def check_model(self) -> None:
@@ -164,7 +167,9 @@ class Engine:
     ) -> MatchReport:
         """Limits, then :func:`matchsvc.matching.match` with this engine's cached embeddings."""
         self.check_limits(mentees, mentors)
-        return match(mentees, mentors, options, self.cache)
+        report = match(mentees, mentors, options, CheckpointedEmbedder(self.cache))
+        self._observe(report.summary.timings_ms)
+        return report
 
     def recommend(
         self,
@@ -182,7 +187,7 @@ class Engine:
             mentees,
             mentors,
             options,
-            self.cache,
+            CheckpointedEmbedder(self.cache),
             top_n=top_n,
             assigned=assigned,
             only_available=only_available,
@@ -199,11 +204,19 @@ class Engine:
     ) -> RematchReport:
         """Limits, then :func:`matchsvc.rematch.rematch`."""
         self.check_limits(mentees, mentors)
-        return rematch(mentees, mentors, current, history, policy, options, self.cache)
+        report = rematch(
+            mentees, mentors, current, history, policy, options, CheckpointedEmbedder(self.cache)
+        )
+        self._observe(report.summary.timings_ms)
+        return report
 
     def score(
         self, mentees: Sequence[Profile], mentors: Sequence[Profile], options: ScoringOptions
     ) -> Compatibility:
         """Limits, then the compatibility matrix with every facet."""
         self.check_limits(mentees, mentors)
-        return compatibility(mentees, mentors, options, self.cache)
+        return compatibility(mentees, mentors, options, CheckpointedEmbedder(self.cache))
+
+    def _observe(self, timings_ms: Mapping[str, float]) -> None:
+        if self.stage_observer is not None:
+            self.stage_observer(timings_ms)

@@ -7,6 +7,7 @@
     │   └── InfeasibleError       well-formed, but the requested problem has no solution
     ├── LimitExceededError        the input is larger than the configured limits allow
     ├── TimeBudgetExceededError   synchronous work ran past its time budget
+    ├── BusyError                 every CPU slot is taken and the queue is full (retry later)
     ├── NotFoundError             an id (e.g. a job) that does not exist
     ├── ConflictError             the resource's state forbids it now (a job's result before it ends)
     └── ConfigError               the service's own settings or model are unusable (start-up)
@@ -20,6 +21,7 @@ message text.
 from __future__ import annotations
 
 __all__ = [
+    "BusyError",
     "ConfigError",
     "ConflictError",
     "InfeasibleError",
@@ -64,6 +66,16 @@ class TimeBudgetExceededError(MatchsvcError):
     """Synchronous work took longer than the configured budget; submit it as a job instead."""
 
     code = "time-budget-exceeded"
+
+
+class BusyError(MatchsvcError):
+    """Too many CPU-heavy requests at once; retry after ``retry_after`` seconds or use a job."""
+
+    code = "busy"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class NotFoundError(MatchsvcError, LookupError):

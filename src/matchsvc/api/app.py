@@ -11,13 +11,23 @@ from fastapi import FastAPI
 from matchsvc import __version__
 from matchsvc.api.jobs import build_job_runner
 from matchsvc.api.jobs import router as jobs_router
+from matchsvc.api.middleware import (
+    BodyLimitMiddleware,
+    CpuGate,
+    CpuGateMiddleware,
+    RequestContextMiddleware,
+)
 from matchsvc.api.problems import install_problem_handlers
 from matchsvc.api.routes import health, router
 from matchsvc.config import Settings, get_settings
 from matchsvc.engine import Engine
+from matchsvc.metrics import Metrics
 from matchsvc.scoring.encoder import Encoder
 
-__all__ = ["create_app"]
+__all__ = ["CPU_HEAVY_PATHS", "create_app"]
+
+CPU_HEAVY_PATHS = frozenset({"/match", "/recommend", "/rematch", "/score", "/assign"})
+"""Routes that share the bounded CPU slots (``MATCHSVC_MAX_CONCURRENT_REQUESTS``)."""
 
 
 def create_app(settings: Settings | None = None, *, encoder: Encoder | None = None) -> FastAPI:
@@ -43,9 +53,29 @@ def create_app(settings: Settings | None = None, *, encoder: Encoder | None = No
         lifespan=lifespan,
     )
     app.state.engine = engine
+    app.state.metrics = metrics = Metrics(engine)
     app.state.jobs = jobs
     install_problem_handlers(app)
     app.include_router(health)
     app.include_router(router)
     app.include_router(jobs_router)
+    _install_middleware(app, settings, metrics)
     return app
+
+
+def _install_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
+    """Request context (outermost), then the body limit, then the CPU gate (innermost)."""
+    routes = [*health.routes, *router.routes, *jobs_router.routes]
+    paths = {getattr(route, "path", None) for route in routes}
+    if missing := CPU_HEAVY_PATHS - paths:  # pragma: no cover - a programming error
+        raise RuntimeError(f"CPU_HEAVY_PATHS names routes that do not exist: {sorted(missing)}")
+    gate = CpuGate(
+        settings.max_concurrent_requests,
+        settings.max_queued_requests,
+        settings.queue_timeout_seconds,
+    )
+    app.state.cpu_gate = gate
+    metrics.track_cpu_gate(lambda: gate.running, lambda: gate.waiting)
+    app.add_middleware(CpuGateMiddleware, gate=gate, paths=CPU_HEAVY_PATHS)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, observer=metrics, routes=routes)

@@ -16,7 +16,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from matchsvc import logs
 from matchsvc.errors import (
+    BusyError,
     ConfigError,
     ConflictError,
     InvalidInputError,
@@ -26,7 +28,7 @@ from matchsvc.errors import (
     TimeBudgetExceededError,
 )
 
-__all__ = ["PROBLEM_JSON", "install_problem_handlers", "problem_response"]
+__all__ = ["PROBLEM_JSON", "install_problem_handlers", "problem_for", "problem_response"]
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("matchsvc.api")
@@ -35,6 +37,7 @@ _STATUS: dict[type[MatchsvcError], tuple[int, str]] = {
     InvalidInputError: (422, "Invalid input"),
     LimitExceededError: (413, "Request too large"),
     TimeBudgetExceededError: (503, "Time budget exceeded"),
+    BusyError: (429, "Too many requests"),
     NotFoundError: (404, "Not found"),
     ConflictError: (409, "Conflict"),
     ConfigError: (503, "Service not ready"),
@@ -50,7 +53,11 @@ def problem_response(
     errors: Sequence[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    """A problem+json response with the stable ``type`` for ``code``."""
+    """A problem+json response with the stable ``type`` for ``code``.
+
+    The code (never the detail, which may quote input) goes on the request's access log line.
+    """
+    logs.annotate(problem=code)
     body: dict[str, Any] = {
         "type": f"urn:matchsvc:problem:{code}",
         "title": title,
@@ -80,12 +87,25 @@ def _status_of(exc: MatchsvcError) -> tuple[int, str]:
     return 500, "Internal error"
 
 
-async def _matchsvc_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, MatchsvcError)
+def problem_for(exc: MatchsvcError) -> JSONResponse:
+    """The problem response for a matchsvc error (also used by middleware, outside the handlers).
+
+    ``Retry-After``: the error's own ``retry_after`` for 429 busy; 1 s for a 503 while the model
+    loads; none for a 503 time budget (the same request would fail again: use a job).
+    """
     status, title = _status_of(exc)
     errors = [{"field": exc.field, "message": exc.message}] if exc.field else None
-    headers = {"Retry-After": "1"} if status == 503 else None
+    headers: dict[str, str] | None = None
+    if isinstance(exc, BusyError):
+        headers = {"Retry-After": str(exc.retry_after)}
+    elif status == 503 and not isinstance(exc, TimeBudgetExceededError):
+        headers = {"Retry-After": "1"}
     return problem_response(status, exc.code, title, exc.message, errors=errors, headers=headers)
+
+
+async def _matchsvc_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, MatchsvcError)
+    return problem_for(exc)
 
 
 async def _request_validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -116,7 +136,13 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error", extra={"path": request.url.path})
+    log.exception(
+        "unhandled error",
+        extra={
+            "path": request.url.path,
+            "request_id": request.scope.get("state", {}).get("request_id"),
+        },
+    )
     return problem_response(
         500, "internal-error", "Internal error", "an unexpected error occurred; it was logged"
     )

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import secrets
+from contextlib import AbstractContextManager
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Security
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader
 
+from matchsvc import logs
 from matchsvc.api import schemas, service
 from matchsvc.api.problems import PROBLEM_JSON
+from matchsvc.budget import time_budget
 from matchsvc.engine import Engine
+from matchsvc.metrics import CONTENT_TYPE, Metrics
 
 __all__ = ["router"]
 
@@ -47,8 +51,26 @@ _ERRORS: dict[int | str, dict[str, object]] = {
         "description": "Invalid input; `errors` names each field.",
         "content": {PROBLEM_JSON: {}},
     },
-    503: {"description": "The model is still loading.", "content": {PROBLEM_JSON: {}}},
+    429: {
+        "description": "Too many CPU-heavy requests at once; see `Retry-After`.",
+        "content": {PROBLEM_JSON: {}},
+    },
+    503: {
+        "description": "The model is still loading (see `Retry-After`), or the request exceeds "
+        "the time budget of a synchronous request (submit it with `POST /jobs`).",
+        "content": {PROBLEM_JSON: {}},
+    },
 }
+
+
+def _budget(
+    engine: Engine, operation: str, mentees: int, mentors: int
+) -> AbstractContextManager[None]:
+    """The request's time budget (``MATCHSVC_REQUEST_TIMEOUT_SECONDS``); logs its size."""
+    logs.annotate(mentees=mentees, mentors=mentors)
+    seconds = engine.settings.request_timeout_seconds
+    return time_budget(seconds, operation=operation, pairs=mentees * mentors)
+
 
 health = APIRouter(tags=["operations"])
 router = APIRouter(dependencies=[Depends(require_api_key)], responses=_ERRORS)
@@ -77,31 +99,47 @@ def readyz(engine: EngineDep) -> schemas.Ready | JSONResponse:
     return schemas.Ready(status="ready", model=encoder.model_id, dimension=encoder.dim)
 
 
+@health.get("/metrics", response_class=Response, responses={200: {"content": {CONTENT_TYPE: {}}}})
+def metrics(request: Request) -> Response:
+    """Prometheus metrics: requests, stage timings, cache, model, CPU slots, jobs (no API key)."""
+    registry: Metrics = request.app.state.metrics
+    return Response(registry.render(), media_type=CONTENT_TYPE)
+
+
 @router.post("/match", response_model=schemas.MatchResponse, tags=["matching"])
 def match(body: schemas.MatchRequest, engine: EngineDep) -> schemas.MatchResponse:
     """Match mentees to mentors exactly, with explanations and reasons for the unmatched."""
-    return service.run_match(engine, body)
+    operation = "match-fair" if body.options.objective == "fair" else "match"
+    with _budget(engine, operation, len(body.mentees), len(body.mentors)):
+        return service.run_match(engine, body)
 
 
 @router.post("/rematch", response_model=schemas.RematchResponse, tags=["matching"])
 def rematch(body: schemas.RematchRequest, engine: EngineDep) -> schemas.RematchResponse:
     """Re-match a running programme: keep good pairs, refill capacity, move as few as possible."""
-    return service.run_rematch(engine, body)
+    operation = "rematch" if body.policy.max_moves is None else "rematch-max-moves"
+    with _budget(engine, operation, len(body.mentees), len(body.mentors)):
+        return service.run_rematch(engine, body)
 
 
 @router.post("/recommend", response_model=schemas.RecommendResponse, tags=["matching"])
 def recommend(body: schemas.RecommendRequest, engine: EngineDep) -> schemas.RecommendResponse:
     """Top-N explained mentor suggestions per mentee, for platforms where mentees choose."""
-    return service.run_recommend(engine, body)
+    with _budget(engine, "recommend", len(body.mentees), len(body.mentors)):
+        return service.run_recommend(engine, body)
 
 
 @router.post("/assign", response_model=schemas.AssignResponse, tags=["matching"])
-def assign_scores(body: schemas.AssignRequest) -> schemas.AssignResponse:
+def assign_scores(body: schemas.AssignRequest, engine: EngineDep) -> schemas.AssignResponse:
     """Solve the assignment for your own score matrix (null = forbidden pair)."""
-    return service.run_assign(body)
+    operation = "assign-fair" if body.objective == "fair" else "assign"
+    width = len(body.scores[0]) if body.scores else 0
+    with _budget(engine, operation, len(body.scores), width):
+        return service.run_assign(body)
 
 
 @router.post("/score", response_model=schemas.ScoreResponse, tags=["data science"])
 def score(body: schemas.ScoreRequest, engine: EngineDep) -> schemas.ScoreResponse:
     """The compatibility matrix and every facet matrix, for analysis."""
-    return service.run_score(engine, body)
+    with _budget(engine, "score", len(body.mentees), len(body.mentors)):
+        return service.run_score(engine, body)
