@@ -137,3 +137,16 @@ def test_threads_get_identical_vectors(tmp_path: Path) -> None:
     stats = cache.stats()
     assert stats.hits + stats.misses == 6 * 3 * 200
     cache.close()
+
+
+def test_disk_failures_degrade_to_encoding(tmp_path: Path, encoder: FakeEncoder) -> None:
+    path = tmp_path / "emb.sqlite3"
+    cache = EmbeddingCache(encoder, path, lru_size=0)
+    cache.embed(["kept"])
+    assert cache._db is not None
+    cache._db.execute("DROP TABLE embeddings")  # simulate a broken database file
+    out = cache.embed(["kept", "new"])
+    np.testing.assert_array_equal(out[1], encoder.vector("new"))
+    assert cache.stats().disk_errors == 2  # the read and the write both failed
+    assert encoder.calls[-1] == ["kept", "new"]
+    cache.close()

@@ -70,6 +70,8 @@ class CacheStats:
         encoded: texts sent to the encoder (equals ``misses``).
         encoder_calls: ``encode`` calls made (at most one per ``embed`` call).
         disk_hits: the part of ``hits`` served by the SQLite file.
+        disk_errors: SQLite reads or writes that failed (e.g. locked or full disk); the call
+            still succeeds, with the vectors from the encoder, but they may not be persisted.
     """
 
     hits: int
@@ -77,6 +79,7 @@ class CacheStats:
     encoded: int
     encoder_calls: int
     disk_hits: int
+    disk_errors: int
 
 
 class EmbeddingCache:
@@ -107,6 +110,7 @@ class EmbeddingCache:
         self._lru_size = lru_size
         self._lock = threading.Lock()
         self._hits = self._misses = self._encoded = self._calls = self._disk_hits = 0
+        self._disk_errors = 0
         self._db: sqlite3.Connection | None = None
         self.path = path
         if path is not None:
@@ -115,7 +119,7 @@ class EmbeddingCache:
     def _open(self, path: Path) -> sqlite3.Connection:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30.0)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute(
@@ -168,7 +172,14 @@ class EmbeddingCache:
     def stats(self) -> CacheStats:
         """A consistent snapshot of the counters."""
         with self._lock:
-            return CacheStats(self._hits, self._misses, self._encoded, self._calls, self._disk_hits)
+            return CacheStats(
+                hits=self._hits,
+                misses=self._misses,
+                encoded=self._encoded,
+                encoder_calls=self._calls,
+                disk_hits=self._disk_hits,
+                disk_errors=self._disk_errors,
+            )
 
     def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
         """Unit float32 rows for ``texts``, shape ``(len(texts), dim)``.
@@ -236,6 +247,14 @@ class EmbeddingCache:
             self._lru.popitem(last=False)
 
     def _read(self, keys: list[bytes]) -> dict[bytes, NDArray[np.float32]]:
+        """Vectors on disk for ``keys``; a failing read counts as misses (and a disk error)."""
+        try:
+            return self._read_rows(keys)
+        except sqlite3.Error:
+            self._disk_errors += 1
+            return {}
+
+    def _read_rows(self, keys: list[bytes]) -> dict[bytes, NDArray[np.float32]]:
         assert self._db is not None
         out: dict[bytes, NDArray[np.float32]] = {}
         for start in range(0, len(keys), _SQL_CHUNK):
@@ -257,9 +276,12 @@ class EmbeddingCache:
         rows = [
             (self._model_id, key, vector.astype("<f4").tobytes()) for key, vector in fresh.items()
         ]
-        with self._db:
-            self._db.execute("BEGIN")
-            self._db.executemany("INSERT OR IGNORE INTO embeddings VALUES (?, ?, ?)", rows)
+        try:
+            with self._db:
+                self._db.execute("BEGIN")
+                self._db.executemany("INSERT OR IGNORE INTO embeddings VALUES (?, ?, ?)", rows)
+        except sqlite3.Error:  # the vectors are still returned; only persistence failed
+            self._disk_errors += 1
 
     def close(self) -> None:
         """Close the database (the in-memory layer keeps working)."""
