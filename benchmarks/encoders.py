@@ -59,4 +59,5 @@ class HashingEncoder:
             for w in words:
                 out[k] += self._word(w)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.maximum(norms, 1e-12)
+        unit: NDArray[np.float32] = (out / np.maximum(norms, 1e-12)).astype(np.float32)
+        return unit

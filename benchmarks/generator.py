@@ -238,9 +238,9 @@ def _latent(rng: np.random.Generator, sub: NDArray[np.int64]) -> NDArray[np.floa
     alpha = np.full((sub.size, LATENT_DIM), 0.15)
     own = sub[:, None] * SKILLS_PER_SUB + np.arange(SKILLS_PER_SUB)[None, :]
     np.put_along_axis(alpha, own, 2.0, axis=1)
-    g = rng.gamma(alpha)
-    g = np.maximum(g, 1e-12)
-    return g / g.sum(axis=1, keepdims=True)
+    g: NDArray[np.float64] = np.maximum(rng.gamma(alpha), 1e-12)
+    out: NDArray[np.float64] = g / g.sum(axis=1, keepdims=True)
+    return out
 
 
 def _people(
