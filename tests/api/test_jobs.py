@@ -312,3 +312,10 @@ def test_the_openapi_document_describes_the_job_routes(client: TestClient) -> No
     ]
     kinds = client.get("/openapi.json").json()["components"]["schemas"]["JobSubmission"]
     assert kinds["properties"]["kind"]["enum"] == ["match", "rematch"]
+
+
+def test_a_wrong_method_lists_every_allowed_method(client: TestClient) -> None:
+    response = client.put("/jobs/some-id")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "DELETE, GET"
+    assert response.json()["type"] == "urn:matchsvc:problem:method-not-allowed"

@@ -13,9 +13,11 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Annotated, Any, Literal, get_args
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.types import Receive, Scope, Send
 
 from matchsvc.api import schemas, service
 from matchsvc.api.problems import PROBLEM_JSON
@@ -151,9 +153,29 @@ def _problem(description: str) -> dict[str, Any]:
     return {"description": description, "content": {PROBLEM_JSON: {}}}
 
 
+class _JobRoute(APIRoute):
+    """A 405's ``Allow`` lists every method of the path, not only this route's.
+
+    ``/jobs/{job_id}`` has a GET and a DELETE route; Starlette answers a wrong method from the
+    first route whose path matches, so its ``Allow`` would omit the other one.
+    """
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.methods and scope["method"] not in self.methods:
+            allowed = {
+                method
+                for route in router.routes  # every /jobs route is in this router
+                if isinstance(route, APIRoute) and route.path_regex.match(scope["path"])
+                for method in route.methods or ()
+            }
+            raise HTTPException(405, headers={"Allow": ", ".join(sorted(allowed))})
+        await super().handle(scope, receive, send)
+
+
 router = APIRouter(
     prefix="/jobs",
     tags=["jobs"],
+    route_class=_JobRoute,
     dependencies=[Depends(require_api_key)],
     responses={401: _problem("Missing or wrong `X-API-Key`.")},
 )
