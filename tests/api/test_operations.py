@@ -396,3 +396,19 @@ def test_a_zero_budget_means_none(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, request_timeout_seconds=0)
     with TestClient(create_app(settings, encoder=FakeEncoder())) as client:
         assert client.post("/match", json=PEOPLE).status_code == 200
+
+
+# ---------------------------------------------------------------- load test
+
+
+def test_the_load_test_sends_valid_requests(client: TestClient) -> None:
+    import random
+
+    from benchmarks.load_test import OPERATIONS, make_request
+
+    rng = random.Random(0)
+    for operation in OPERATIONS:
+        for _ in range(3):
+            path, body = make_request(rng, operation)
+            response = client.post(path, json=body)
+            assert response.status_code == 200, response.text
