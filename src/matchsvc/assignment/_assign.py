@@ -33,9 +33,12 @@ def _pair_scores(problem: Problem, pairs: npt.NDArray[np.int64]) -> npt.NDArray[
 def _finish(problem: Problem, res: SolverResult, name: str, objective: str) -> Assignment:
     n, m = problem.shape
     pairs = np.asarray(res.pairs, dtype=np.int64).reshape(-1, 2)
-    pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
-    pairs = np.ascontiguousarray(pairs)
-    scores = _pair_scores(problem, pairs)
+    order = np.lexsort((pairs[:, 1], pairs[:, 0]))
+    pairs = np.ascontiguousarray(pairs[order])
+    if res.scores is not None and not problem.is_dense:
+        scores = np.asarray(res.scores, dtype=np.float64)[order]
+    else:
+        scores = _pair_scores(problem, pairs)
     return Assignment(
         pairs=pairs,
         scores=scores,

@@ -12,10 +12,10 @@ import numpy.typing as npt
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order
 
-from matchsvc.assignment._ssp import ssp_solve
+from matchsvc.assignment._ssp import ssp_run
 from matchsvc.assignment._types import Certificate
 
-__all__ = ["Graph", "NetworkSolution", "solve_graph"]
+__all__ = ["Graph", "NetworkSolution", "WarmStart", "solve_graph"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -47,6 +47,8 @@ class NetworkSolution:
 
     used: npt.NDArray[np.bool_]
     certificate: Certificate
+    stats: IntArray
+    status: int
 
 
 def _transpose(g: Graph) -> tuple[IntArray, IntArray, IntArray]:
@@ -58,11 +60,37 @@ def _transpose(g: Graph) -> tuple[IntArray, IntArray, IntArray]:
     return ptr, g.rows[order], order
 
 
-def solve_graph(g: Graph, demand: IntArray, capacity: IntArray) -> NetworkSolution:
+@dataclass(frozen=True)
+class WarmStart:
+    """A start point for :func:`solve_graph`: matched arcs of the graph and potentials in the
+    mentee orientation of :class:`Certificate` (e.g. the previous round's certificate)."""
+
+    used: npt.NDArray[np.bool_]
+    mentee_potential: FloatArray
+    mentor_potential: FloatArray
+    source_potential: float
+    sink_potential: float
+
+
+def solve_graph(
+    g: Graph,
+    demand: IntArray,
+    capacity: IntArray,
+    warm: WarmStart | None = None,
+    *,
+    transposed: bool | None = None,
+    retry_all: bool = True,
+    tol: float = 0.0,
+    phase2: bool = True,
+) -> NetworkSolution:
     """Maximum matched count, then minimum cost (= maximum score), on the arcs of ``g``.
 
     The side with the smaller (degree-clipped) total is processed unit by unit, so phase 2 of
-    the kernel is only needed when neither side can be saturated.
+    the kernel is only needed when neither side can be saturated (``transposed`` overrides the
+    choice). With ``warm`` the kernel resumes from that flow and those potentials (see
+    :func:`ssp_run`; ``retry_all``, ``tol`` and ``phase2`` are passed on); if it reports an
+    unfilled deficit the graph is solved again from scratch. Without ``phase2`` the source
+    potential (sink, when transposed) of the certificate is not valid.
     """
     n, m = g.n, g.m
     deg_row = np.diff(g.ptr)
@@ -71,16 +99,50 @@ def solve_graph(g: Graph, demand: IntArray, capacity: IntArray) -> NetworkSoluti
     cap = np.minimum(capacity, deg_col).astype(np.int64)
     scale = max(1.0, float(np.max(np.abs(g.score)))) if g.score.size else 1.0
     eps = _CYCLE_EPS * scale
-    transposed = int(sup.sum()) > int(cap.sum())
+    if transposed is None:
+        transposed = int(sup.sum()) > int(cap.sum())
+    retry = retry_all or warm is None
     if transposed:
         tptr, trow, order = _transpose(g)
-        flow_t, pi, pi_s = ssp_solve(m, n, tptr, trow, -g.score[order], cap, sup, eps)
+        tcost = -g.score[order]
+        flow_t = np.zeros(g.col.shape[0], dtype=np.int64)
+        pi = np.zeros(n + m + 1, dtype=np.float64)
+        if warm is not None:
+            flow_t[:] = warm.used[order]
+            pi[:m] = -warm.mentor_potential
+            pi[m : m + n] = -warm.mentee_potential
+            pi[-1] = -warm.source_potential
+        pi_s, status, stats = ssp_run(
+            m, n, tptr, trow, tcost, cap, sup, eps, flow_t, pi, retry, tol, phase2
+        )
+        if status == 1:
+            flow_t[:] = 0
+            pi[:] = 0.0
+            pi_s, status, stats = ssp_run(
+                m, n, tptr, trow, tcost, cap, sup, eps, flow_t, pi, True, 0.0, phase2
+            )
         used = np.zeros(g.col.shape[0], dtype=np.bool_)
         used[order] = flow_t.astype(np.bool_)
         p_rows, p_cols, orig_rows, orig_cols = pi[:m], pi[m : m + n], capacity, demand
         full_rows, full_cols = deg_col, deg_row
     else:
-        flow, pi, pi_s = ssp_solve(n, m, g.ptr, g.col, -g.score, sup, cap, eps)
+        cost = -g.score
+        flow = np.zeros(g.col.shape[0], dtype=np.int64)
+        pi = np.zeros(n + m + 1, dtype=np.float64)
+        if warm is not None:
+            flow[:] = warm.used
+            pi[:n] = warm.mentee_potential
+            pi[n : n + m] = warm.mentor_potential
+            pi[-1] = warm.sink_potential
+        pi_s, status, stats = ssp_run(
+            n, m, g.ptr, g.col, cost, sup, cap, eps, flow, pi, retry, tol, phase2
+        )
+        if status == 1:
+            flow[:] = 0
+            pi[:] = 0.0
+            pi_s, status, stats = ssp_run(
+                n, m, g.ptr, g.col, cost, sup, cap, eps, flow, pi, True, 0.0, phase2
+            )
         used = flow.astype(np.bool_)
         p_rows, p_cols, orig_rows, orig_cols = pi[:n], pi[n : n + m], demand, capacity
         full_rows, full_cols = deg_row, deg_col
@@ -124,7 +186,7 @@ def solve_graph(g: Graph, demand: IntArray, capacity: IntArray) -> NetworkSoluti
         reach_mentees=reach_r,
         reach_mentors=reach_c,
     )
-    return NetworkSolution(used=used, certificate=cert)
+    return NetworkSolution(used=used, certificate=cert, stats=stats, status=int(status))
 
 
 def residual_reach(
@@ -136,6 +198,8 @@ def residual_reach(
     rows = g.rows
     free = ~used
     src_rows = np.flatnonzero(unmet > 0)
+    if src_rows.size == 0:
+        return np.zeros(n, dtype=np.bool_), np.zeros(m, dtype=np.bool_)
     heads = np.concatenate([np.full(src_rows.size, s, dtype=np.int64), rows[free], n + g.col[used]])
     tails = np.concatenate([src_rows, n + g.col[free], rows[used]])
     adj = csr_matrix((np.ones(heads.size, dtype=np.int8), (heads, tails)), shape=(s + 1, s + 1))

@@ -2,165 +2,418 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 
-from matchsvc.assignment._certificate import block_violations
-from matchsvc.assignment._network import Graph, solve_graph
-from matchsvc.assignment._types import Problem, SolverResult
+from matchsvc.assignment._network import Graph, NetworkSolution, WarmStart, solve_graph
+from matchsvc.assignment._scan import first_non_finite, price_scan, top_scan
+from matchsvc.assignment._types import Assignment, Certificate, Problem, SolverResult
+from matchsvc.errors import InvalidInputError
 
-__all__ = ["PricingSolver"]
+__all__ = ["PricingSolver", "PricingStats"]
 
-# Reduced costs below -_ADD_TOL * scale bring a pruned pair into the candidate graph.
-_ADD_TOL = 1e-12
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+# Score cells per block read from the source (float32 blocks: 16 MB).
+_BLOCK_CELLS = 1 << 22
+# Pricing adds pairs whose reduced cost is below -_ADD_TOL * scale; the kernel frees rows whose
+# arcs are below -_REPAIR_TOL * scale. Both far inside verify_certificate's 1e-9.
+_ADD_TOL = 1e-11
+_REPAIR_TOL = 1e-12
 
 
-def _block_rows(m: int) -> int:
-    """Rows per score block: about 4 million cells (32 MB of float64)."""
-    return max(1, (1 << 22) // max(m, 1))
+@dataclass
+class PricingStats:
+    """What the last :meth:`PricingSolver.solve` did (for benchmarks and tests)."""
+
+    rounds: int = 0
+    passes: int = 0
+    arcs: int = 0
+    added: int = 0
+    cold_solves: int = 0
+    warm_started: bool = False
+
+
+class _Blocks:
+    """The problem's score rows, block by block, as the source gives them (float32 kept)."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        m = problem.shape[1]
+        self.step = max(1, _BLOCK_CELLS // max(m, 1))
+        self.min_score = -np.inf if problem.min_score is None else float(problem.min_score)
+        self._no_mask = np.zeros((1, 1), dtype=np.bool_)
+
+    def __iter__(self) -> Iterator[tuple[int, npt.NDArray[np.floating], BoolArray, bool]]:
+        n = self.problem.shape[0]
+        for i0 in range(0, n, self.step):
+            i1 = min(i0 + self.step, n)
+            mask = self.problem.allowed
+            if mask is None:
+                yield i0, self.read(i0, i1), self._no_mask, False
+            else:
+                yield i0, self.read(i0, i1), mask[i0:i1], True
+
+    def read(self, i0: int, i1: int) -> npt.NDArray[np.floating]:
+        """Rows ``i0:i1`` (float32 or float64, C-contiguous, checked finite)."""
+        src = self.problem.scores
+        if isinstance(src, np.ndarray):
+            return src[i0:i1]  # validated float64 already
+        s = np.asarray(src.block(i0, i1))
+        if s.dtype not in (np.float32, np.float64):
+            s = s.astype(np.float64)
+        s = np.ascontiguousarray(s)
+        expected = (i1 - i0, self.problem.shape[1])
+        if s.shape != expected:
+            raise InvalidInputError(
+                f"scores.block({i0}, {i1}) returned shape {s.shape}, expected {expected}",
+                field="scores",
+            )
+        bad = int(first_non_finite(s))
+        if bad >= 0:
+            r, c = divmod(bad, expected[1])
+            raise InvalidInputError(
+                f"scores contains {s[r, c]} at ({i0 + r}, {c}); use allowed=False to forbid a pair",
+                field="scores",
+            )
+        return s
+
+
+def _merge(
+    keys: IntArray, vals: FloatArray, new_keys: IntArray, new_vals: FloatArray
+) -> tuple[IntArray, FloatArray]:
+    """Sorted union of two (key, score) sets; ``keys`` wins on duplicates."""
+    allk = np.concatenate([keys, new_keys])
+    allv = np.concatenate([vals, new_vals])
+    uk, idx = np.unique(allk, return_index=True)
+    return uk, allv[idx]
 
 
 class PricingSolver:
-    """Column generation around :class:`FlowSolver`: solve on candidate pairs, price the rest.
+    """Column generation around the SSP kernel: solve on candidate pairs, price the rest.
 
     Candidates are each mentee's ``k`` best allowed mentors plus each mentor's
-    ``capacity + extra`` best allowed mentees (so every mentor can be filled). After an exact
-    solve on the candidates, every pruned pair is priced in row blocks with the dual
-    potentials; pairs with a negative reduced cost, or crossing the minimum cut (they could
-    lengthen the matching), join the graph and the graph is solved again. When none is left
-    the certificate holds for **all** pairs, so ``optimal=True`` is proven, not assumed.
+    ``capacity + extra`` best allowed mentees (so every mentor can be filled), found in one
+    streaming pass. After a solve on the candidates, every other pair is priced in row blocks
+    with the dual potentials; pairs with a negative reduced cost, or crossing the minimum cut
+    (they could lengthen the matching), join the graph (at most ``kadd`` per mentee, most
+    violated first) and the graph is solved again, **resuming** from the previous flow and
+    potentials: only mentees with a violated pair are freed and re-routed (see
+    :func:`matchsvc.assignment._ssp.ssp_run`). When a pricing pass finds no violation over all
+    pairs, and the node conditions hold, the certificate holds for **all** pairs, so
+    ``optimal=True`` is proven, not assumed.
 
-    Only score blocks are read (``Problem.block``), so a :class:`BlockScores` source of any
-    size works with memory proportional to the candidate graph plus one block.
+    Only score blocks are read, float32 blocks as they are (values widened to float64 one by
+    one), so a :class:`BlockScores` source of any size works with memory proportional to the
+    candidate graph plus one block.
+
+    ``warm_start``: a previous :class:`Assignment` of a problem of the same shape (e.g. before
+    a small change of scores, capacities or allowed pairs). Its pairs that are still allowed
+    and fit the new demand and capacity seed the flow and the candidate graph, its certificate
+    seeds the potentials and ranks the first candidates by reduced score; the result is exact
+    whatever the start (a bad start only costs time).
 
     Notes
     -----
     Linear-programming column generation / pricing (Dantzig & Wolfe 1960; for assignment
     see Bertsekas, *Network Optimization*, 1998, sec. 7.3, and the sparse "candidate list"
-    technique of Jonker & Volgenant 1987). Optimality: the potentials give every arc of the
-    full residual graph a non-negative reduced cost (no negative cycle: min cost for the
-    count) and no full-graph arc crosses the reachable set (max count).
+    technique of Jonker & Volgenant 1987); re-optimisation after adding arcs follows the
+    primal-dual repair of successive shortest paths (Ahuja, Magnanti & Orlin, *Network Flows*,
+    1993, sec. 9.7). Optimality: the potentials give every arc of the full residual graph a
+    non-negative reduced cost (no negative cycle: min cost for the count) and no full-graph
+    arc crosses the reachable set (max count).
     """
 
     name = "pricing"
     exact = True
 
-    def __init__(self, k: int = 4, extra: int = 20, max_rounds: int = 50) -> None:
+    def __init__(
+        self,
+        k: int = 8,
+        extra: int = 20,
+        kcache: int = 16,
+        max_rounds: int = 100,
+        warm_start: Assignment | None = None,
+    ) -> None:
         self.k = k
         self.extra = extra
+        self.kcache = kcache
         self.max_rounds = max_rounds
+        self.warm_start = warm_start
+        self.stats = PricingStats()
 
-    def _candidates(self, problem: Problem) -> tuple[npt.NDArray[np.int64], float]:
+    # -- candidates -------------------------------------------------------------------------
+
+    def _candidates(
+        self, problem: Problem, blocks: _Blocks, seed: WarmSeed | None
+    ) -> tuple[IntArray, FloatArray, IntArray, FloatArray, float]:
+        """Candidate (keys, scores), the seed pairs' (keys, scores) and the score scale."""
         n, m = problem.shape
-        step = _block_rows(m)
-        k = min(self.k, m)
+        k = max(1, min(m, max(self.k, int(problem.demand.max(initial=0)))))
         r = int(min(n, int(problem.capacity.max(initial=0)) + self.extra))
-        keys: list[npt.NDArray[np.int64]] = []
-        top_val = np.full((0, m), -np.inf)
-        top_row = np.zeros((0, m), dtype=np.int64)
+        row_val = np.full((n, k), -np.inf)
+        row_col = np.zeros((n, k), dtype=np.int64)
+        row_s = np.zeros((n, k))
+        col_val = np.empty((m, r))
+        col_row = np.zeros((m, r), dtype=np.int64)
+        col_s = np.empty((m, r))
+        col_cnt = np.zeros(m, dtype=np.int64)
+        rowshift = np.zeros(n) if seed is None else -seed.mentee_potential
+        colshift = np.zeros(m) if seed is None else seed.mentor_potential
+        seed_keys = np.zeros(0, np.int64) if seed is None else seed.keys
+        seed_s = np.empty(seed_keys.size)
+        seed_starts = np.searchsorted(seed_keys, np.arange(0, n + blocks.step, blocks.step) * m)
         scale = 1.0
-        for i0 in range(0, n, step):
-            i1 = min(i0 + step, n)
-            s, mask = problem.block(i0, i1)
-            sm = np.where(mask, s, -np.inf)
-            if mask.any():
-                scale = max(scale, float(np.abs(s[mask]).max()))
-            part = np.argpartition(-sm, k - 1, axis=1)[:, :k] if k < m else np.arange(m)[None, :]
-            part = np.broadcast_to(part, (i1 - i0, part.shape[1]))
-            rows = np.arange(i0, i1, dtype=np.int64)[:, None]
-            ok = np.take_along_axis(mask, part, axis=1)
-            keys.append((np.broadcast_to(rows, part.shape) * m + part)[ok].astype(np.int64))
-            if r > 0:
-                if i1 - i0 > r:
-                    bsel = np.argpartition(-sm, r - 1, axis=0)[:r]
-                    bval = np.take_along_axis(sm, bsel, axis=0)
-                    brow = bsel.astype(np.int64) + i0
-                else:
-                    bval = sm
-                    brow = np.broadcast_to(rows, (i1 - i0, m)).astype(np.int64)
-                val = np.concatenate([top_val, bval], axis=0)
-                idx = np.concatenate([top_row, brow], axis=0)
-                if val.shape[0] > r:
-                    sel = np.argpartition(-val, r - 1, axis=0)[:r]
-                    top_val = np.take_along_axis(val, sel, axis=0)
-                    top_row = np.take_along_axis(idx, sel, axis=0)
-                else:
-                    top_val, top_row = val, idx
-        fin = np.isfinite(top_val)
-        cols = np.broadcast_to(np.arange(m, dtype=np.int64), top_val.shape)
-        keys.append((top_row * m + cols)[fin])
-        return np.unique(np.concatenate(keys)), scale
-
-    def _graph(self, problem: Problem, keys: npt.NDArray[np.int64]) -> Graph:
-        n, m = problem.shape
-        rows, cols = keys // m, keys % m
-        ptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows, minlength=n), out=ptr[1:])
-        score = np.empty(keys.size, dtype=np.float64)
-        step = _block_rows(m)
-        for i0 in range(0, n, step):
-            i1 = min(i0 + step, n)
-            lo, hi = int(ptr[i0]), int(ptr[i1])
+        for b, (i0, S, mask, use_mask) in enumerate(blocks):
+            top_scan(
+                S, i0, rowshift, colshift, k, row_val, row_col, row_s, col_val, col_row, col_s,
+                col_cnt, mask, use_mask, blocks.min_score,
+            )  # fmt: skip
+            if S.size:
+                scale = max(scale, float(np.abs(S).max()))
+            lo, hi = int(seed_starts[b]), int(seed_starts[b + 1])
             if hi > lo:
-                s, _ = problem.block(i0, i1)
-                score[lo:hi] = s[rows[lo:hi] - i0, cols[lo:hi]]
-        return Graph(n, m, ptr, cols, score)
+                sk = seed_keys[lo:hi]
+                seed_s[lo:hi] = S[sk // m - i0, sk % m]
+        ok = np.isfinite(row_val)
+        rk = (np.arange(n, dtype=np.int64)[:, None] * m + row_col)[ok]
+        have = np.arange(r)[None, :] < col_cnt[:, None]
+        ck = (col_row * m + np.arange(m, dtype=np.int64)[:, None])[have]
+        keys, vals = _merge(rk, row_s[ok], ck, col_s[have])
+        return keys, vals, seed_keys, seed_s, scale
 
-    def _best_per_row(
-        self, bad: npt.NDArray[np.bool_], prio: npt.NDArray[np.float64], i0: int, m: int
-    ) -> npt.NDArray[np.int64]:
-        """Keys of the (at most ``k``) lowest-``prio`` flagged pairs of every row."""
-        rows = np.flatnonzero(bad.any(axis=1))
-        val = np.where(bad[rows], prio[rows], np.inf)
-        k = min(self.k, m)
-        sel = (
-            np.argpartition(val, k - 1, axis=1)[:, :k]
-            if k < m
-            else np.tile(np.arange(m), (rows.size, 1))
-        )
-        ok = np.isfinite(np.take_along_axis(val, sel, axis=1))
-        keys = (rows[:, None] + i0) * m + sel
-        out: npt.NDArray[np.int64] = keys[ok].astype(np.int64)
-        return out
+    # -- pricing ----------------------------------------------------------------------------
+
+    def _price(
+        self,
+        problem: Problem,
+        blocks: _Blocks,
+        g: Graph,
+        sol: NetworkSolution,
+        tol: float,
+    ) -> tuple[IntArray, FloatArray, int, int]:
+        """Each row's ``kcache`` best unmatched pairs by reduced value (cut-crossing pairs by
+        score for rows on the source side), as (keys, scores), and the counts of violations
+        over **all** pairs."""
+        n, m = problem.shape
+        cert = sol.certificate
+        rows = g.rows
+        mrows = rows[sol.used]
+        mptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(mrows, minlength=n), out=mptr[1:])
+        mcol = g.col[sol.used]
+        use_cut = bool(cert.reach_mentees.any())
+        kadd = min(self.kcache, m)
+        cap_out = blocks.step * kadd
+        out_keys: list[IntArray] = []
+        out_s: list[FloatArray] = []
+        n_neg = n_cut = 0
+        oi = np.empty(cap_out, dtype=np.int64)
+        oj = np.empty(cap_out, dtype=np.int64)
+        os_ = np.empty(cap_out)
+        for i0, S, mask, use_mask in blocks:
+            cnt, a, c = price_scan(
+                S, i0, cert.mentee_potential, cert.mentor_potential, tol, cert.reach_mentees,
+                cert.reach_mentors, use_cut, mptr, mcol, kadd, mask, use_mask, blocks.min_score,
+                True, oi, oj, os_, 0,
+            )  # fmt: skip
+            n_neg += int(a)
+            n_cut += int(c)
+            if cnt:
+                out_keys.append(oi[:cnt] * m + oj[:cnt])
+                out_s.append(os_[:cnt].copy())
+        self.stats.passes += 1
+        if not out_keys:
+            return np.zeros(0, np.int64), np.zeros(0), n_neg, n_cut
+        return np.concatenate(out_keys), np.concatenate(out_s), n_neg, n_cut
+
+    # -- solve ------------------------------------------------------------------------------
 
     def solve(self, problem: Problem) -> SolverResult:
         """Solve exactly; ``optimal`` is True once pricing finds no violated pair."""
+        self.stats = PricingStats()
         n, m = problem.shape
-        keys, scale = self._candidates(problem)
-        step = _block_rows(m)
-        tol = _ADD_TOL * scale
+        blocks = _Blocks(problem)
+        seed = _seed(self.warm_start, problem) if self.warm_start is not None else None
+        keys, vals, seed_keys, seed_s, scale = self._candidates(problem, blocks, seed)
+        self.stats.passes += 1
+        warm: WarmStart | None = None
+        if seed is not None:
+            keys, vals = _merge(keys, vals, seed_keys, seed_s)
+            warm = WarmStart(
+                used=np.isin(keys, seed_keys, assume_unique=True),
+                mentee_potential=seed.mentee_potential,
+                mentor_potential=seed.mentor_potential,
+                source_potential=seed.source_potential,
+                sink_potential=seed.sink_potential,
+            )
+            self.stats.warm_started = True
+        transposed = int(problem.demand.sum()) > int(problem.capacity.sum())
+        phase2 = False
+        retry_all = True
+        cold_retry = False
+        cache_k = np.zeros(0, dtype=np.int64)
+        cache_s = np.zeros(0)
         for _ in range(self.max_rounds):
-            g = self._graph(problem, keys)
-            sol = solve_graph(g, problem.demand, problem.capacity)
+            self.stats.rounds += 1
+            rows, cols = keys // m, keys % m
+            ptr = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(np.bincount(rows, minlength=n), out=ptr[1:])
+            g = Graph(n, m, ptr, cols, vals)
+            pscale = _pot_scale(scale, warm)
+            sol = solve_graph(
+                g, problem.demand, problem.capacity, warm, transposed=transposed,
+                retry_all=retry_all, tol=_REPAIR_TOL * pscale, phase2=phase2,
+            )  # fmt: skip
             cert = sol.certificate
-            rows = g.rows
-            new: list[npt.NDArray[np.int64]] = []
-            cut_only = False
-            for i0 in range(0, n, step):
-                i1 = min(i0 + step, n)
-                s, mask = problem.block(i0, i1)
-                lo, hi = int(g.ptr[i0]), int(g.ptr[i1])
-                in_graph = np.zeros(s.shape, dtype=np.bool_)
-                in_graph[rows[lo:hi] - i0, g.col[lo:hi]] = True
-                matched = np.zeros(s.shape, dtype=np.bool_)
-                u = sol.used[lo:hi]
-                matched[rows[lo:hi][u] - i0, g.col[lo:hi][u]] = True
-                neg, _, cut = block_violations(s, mask, matched, cert, i0, tol)
-                cut &= ~in_graph
-                if cut_only and not cut.any():
-                    continue
-                # While the count is not proven maximal, only cut arcs are added (best scores
-                # first); afterwards the most negative reduced costs. At most k per mentee.
-                if cut.any():
-                    cut_only = True
-                    bad, prio = cut, -s
+            if warm is None:
+                self.stats.cold_solves += 1
+            pscale = max(pscale, _pot_scale(scale, cert))
+            tol = _ADD_TOL * pscale
+            new_k, new_s = _violators(cache_k, cache_s, keys, m, sol, tol)
+            n_neg = n_cut = 0
+            if not new_k.size:
+                cache_k, cache_s, n_neg, n_cut = self._price(problem, blocks, g, sol, tol)
+                new_k, new_s = _violators(cache_k, cache_s, keys, m, sol, tol)
+            warm = WarmStart(sol.used, *_pots(cert))
+            if new_k.size:
+                old = keys
+                keys, vals = _merge(keys, vals, new_k, new_s)
+                used = np.zeros(keys.size, dtype=np.bool_)
+                used[np.searchsorted(keys, old[sol.used])] = True
+                warm = WarmStart(used, *_pots(cert))
+                self.stats.added += int(new_k.size)
+                retry_all = bool(cert.reach_mentees.any())
+                continue
+            if n_neg or n_cut:
+                # Violations only on graph arcs: rounding or a start the repair could not
+                # mend. Resume routing every row; then solve from scratch once.
+                if cold_retry:
+                    raise RuntimeError(
+                        f"pricing: {n_neg + n_cut} violated pairs remain on the candidate graph"
+                    )
+                if not retry_all:
+                    retry_all = True
                 else:
-                    bad = neg & ~in_graph
-                    prio = cert.mentee_potential[i0:i1, None] - cert.mentor_potential - s
-                if bad.any():
-                    new.append(self._best_per_row(bad, prio, i0, m))
-            if not new:
-                pairs = np.stack([rows[sol.used], g.col[sol.used]], axis=1)
-                return SolverResult(pairs=pairs, optimal=True, certificate=cert)
-            keys = np.union1d(keys, np.concatenate(new))
+                    warm, cold_retry, phase2 = None, True, True
+                continue
+            if sol.status == 2:
+                phase2 = True
+                retry_all = False
+                continue
+            if not _node_conditions(problem, g, sol, _ADD_TOL * pscale * 100):
+                if cold_retry:
+                    raise RuntimeError("pricing: node conditions of the certificate fail")
+                warm, cold_retry, phase2 = None, True, True
+                continue
+            self.stats.arcs = int(keys.size)
+            pairs = np.stack([g.rows[sol.used], g.col[sol.used]], axis=1)
+            return SolverResult(
+                pairs=pairs, optimal=True, certificate=cert, scores=g.score[sol.used]
+            )
         raise RuntimeError(f"pricing did not converge in {self.max_rounds} rounds")
+
+
+@dataclass(frozen=True)
+class WarmSeed:
+    """Pairs (sorted keys ``i * m + j``) and potentials taken from a previous assignment."""
+
+    keys: IntArray
+    mentee_potential: FloatArray
+    mentor_potential: FloatArray
+    source_potential: float
+    sink_potential: float
+
+
+def _violators(
+    ck: IntArray, cs: FloatArray, keys: IntArray, m: int, sol: NetworkSolution, tol: float
+) -> tuple[IntArray, FloatArray]:
+    """The cached pairs that are not in the graph and violate the current certificate."""
+    if ck.size == 0:
+        return ck, cs
+    c = sol.certificate
+    pos = np.minimum(np.searchsorted(keys, ck), keys.size - 1)
+    out = keys[pos] != ck
+    r, j = ck // m, ck % m
+    bad = (cs + c.mentor_potential[j] - c.mentee_potential[r] > tol) | (
+        c.reach_mentees[r] & ~c.reach_mentors[j]
+    )
+    sel = out & bad
+    return ck[sel], cs[sel]
+
+
+def _pots(c: Certificate) -> tuple[FloatArray, FloatArray, float, float]:
+    return c.mentee_potential, c.mentor_potential, c.source_potential, c.sink_potential
+
+
+def _pot_scale(scale: float, c: Certificate | WarmStart | None) -> float:
+    if c is None:
+        return scale
+    return max(
+        scale,
+        float(np.max(np.abs(c.mentee_potential), initial=0.0)),
+        float(np.max(np.abs(c.mentor_potential), initial=0.0)),
+    )
+
+
+def _seed(prev: Assignment, problem: Problem) -> WarmSeed:
+    """The still-feasible part of ``prev`` as a start for ``problem`` (same shape)."""
+    n, m = problem.shape
+    cert = prev.certificate
+    if prev.unmatched.shape != (n,) or prev.loads.shape != (m,) or cert is None:
+        raise InvalidInputError(
+            f"warm_start must be an assignment of a {n} x {m} problem with a certificate "
+            f"(from solver 'flow' or 'pricing'); got {prev.unmatched.shape[0]} x "
+            f"{prev.loads.shape[0]}" + ("" if cert is not None else " without a certificate"),
+            field="solver",
+        )
+    p = prev.pairs
+    if problem.allowed is not None and p.size:
+        p = p[problem.allowed[p[:, 0], p[:, 1]]]
+    # Keep each mentee's first pairs up to its demand and each mentor's up to its capacity.
+    keep = np.ones(p.shape[0], dtype=np.bool_)
+    for side, limit in ((0, problem.demand), (1, problem.capacity)):
+        order = np.argsort(p[:, side], kind="stable")
+        ids = p[order, side]
+        first = np.searchsorted(ids, ids)
+        rank = np.arange(ids.size) - first
+        keep[order[rank >= limit[ids]]] = False
+    p = p[keep]
+    keys = np.sort(p[:, 0] * m + p[:, 1])
+    return WarmSeed(
+        keys=keys.astype(np.int64),
+        mentee_potential=np.asarray(cert.mentee_potential, dtype=np.float64).copy(),
+        mentor_potential=np.asarray(cert.mentor_potential, dtype=np.float64).copy(),
+        source_potential=float(cert.source_potential),
+        sink_potential=float(cert.sink_potential),
+    )
+
+
+def _node_conditions(problem: Problem, g: Graph, sol: NetworkSolution, tol: float) -> bool:
+    """Complementary slackness of the matched pairs and the source/sink/cut conditions (the
+    per-node half of ``verify_certificate``; pricing checked the pairs)."""
+    c = sol.certificate
+    n, m = problem.shape
+    u = sol.used
+    red = c.mentee_potential[g.rows[u]] - c.mentor_potential[g.col[u]] - g.score[u]
+    if red.size and red.max() > tol:
+        return False
+    got_d = np.bincount(g.rows[u], minlength=n)
+    got_c = np.bincount(g.col[u], minlength=m)
+    unmet = problem.demand - got_d
+    pe, pr = c.mentee_potential, c.mentor_potential
+    if ((unmet > 0) & (pe > c.source_potential + tol)).any():
+        return False
+    if ((got_d > 0) & (pe < c.source_potential - tol)).any():
+        return False
+    spare = got_c < problem.capacity
+    if (spare & (pr < c.sink_potential - tol)).any():
+        return False
+    if ((got_c > 0) & (pr > c.sink_potential + tol)).any():
+        return False
+    return not ((unmet > 0)[~c.reach_mentees].any() or (spare & c.reach_mentors).any())

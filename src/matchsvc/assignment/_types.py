@@ -181,11 +181,13 @@ class Problem:
 
 @dataclass(frozen=True)
 class SolverResult:
-    """What a solver returns: the matched pairs (any order) and whether optimality is proven."""
+    """What a solver returns: the matched pairs (any order) and whether optimality is proven;
+    ``scores`` (aligned with ``pairs``, read from the problem) saves a pass over a block source."""
 
     pairs: IntArray
     optimal: bool
     certificate: Certificate | None = None
+    scores: FloatArray | None = None
 
 
 class Solver(Protocol):
