@@ -149,17 +149,27 @@ def _load_average() -> float | None:
 
 
 def _commit() -> str | None:
+    """HEAD's short hash, with ``+modified`` when ``src/`` or ``benchmarks/`` differ from it."""
+    root = Path(__file__).resolve().parent.parent
     try:
         out = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"],
             capture_output=True,
             text=True,
             check=True,
-            cwd=Path(__file__).resolve().parent,
+            cwd=root,
+        )
+        dirty = subprocess.run(
+            ["git", "diff", "--quiet", "HEAD", "--", "src", "benchmarks"],
+            capture_output=True,
+            cwd=root,
         )
     except (OSError, subprocess.CalledProcessError):
         return None
-    return out.stdout.strip() or None
+    head = out.stdout.strip()
+    if not head:
+        return None
+    return head + ("+modified" if dirty.returncode == 1 else "")
 
 
 def _load_encoder(kind: str, recorder: StageRecorder) -> Any:
