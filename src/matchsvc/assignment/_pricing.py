@@ -98,15 +98,16 @@ class PricingSolver:
     """Column generation around the SSP kernel: solve on candidate pairs, price the rest.
 
     Candidates are each mentee's ``k`` best allowed mentors plus each mentor's
-    ``capacity + extra`` best allowed mentees (so every mentor can be filled), found in one
-    streaming pass. After a solve on the candidates, every other pair is priced in row blocks
-    with the dual potentials; pairs with a negative reduced cost, or crossing the minimum cut
-    (they could lengthen the matching), join the graph (at most ``kadd`` per mentee, most
-    violated first) and the graph is solved again, **resuming** from the previous flow and
+    ``capacity + extra`` best allowed mentees, found in one streaming pass. After a solve on
+    the candidates, every pair is priced in row blocks with the dual potentials: pairs with a
+    negative reduced cost, or crossing the minimum cut (they could lengthen the matching),
+    join the graph, and the graph is solved again **resuming** from the previous flow and
     potentials: only mentees with a violated pair are freed and re-routed (see
-    :func:`matchsvc.assignment._ssp.ssp_run`). When a pricing pass finds no violation over all
-    pairs, and the node conditions hold, the certificate holds for **all** pairs, so
-    ``optimal=True`` is proven, not assumed.
+    :func:`matchsvc.assignment._ssp.ssp_run`). A full pass also keeps each row's ``kcache``
+    best pairs by reduced value; the next rounds price only that cache (cheap), and a new
+    full pass is made when the cache has no violator left. The pass that finds no violation
+    over all pairs, with the node conditions holding, proves the certificate for **all**
+    pairs, so ``optimal=True`` is proven, not assumed. ``stats`` records rounds and passes.
 
     Only score blocks are read, float32 blocks as they are (values widened to float64 one by
     one), so a :class:`BlockScores` source of any size works with memory proportional to the
