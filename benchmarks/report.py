@@ -72,6 +72,12 @@ def _machine(meta: Mapping[str, Any]) -> list[str]:
             f"(on {m['cores']} cores: above that, other processes shared the CPU and "
             "timings are inflated)"
         )
+    if m.get("torch_threads"):
+        lines.append(
+            f"- torch intra-op threads: {m['torch_threads']} (with another busy process on the "
+            "machine, 2 threads on 2 cores encode several times slower than 1: a thread waits "
+            "for its descheduled peer)"
+        )
     return lines
 
 

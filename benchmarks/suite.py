@@ -100,7 +100,7 @@ def n_mentors_for(n_mentees: int) -> int:
 
 
 def machine_info() -> dict[str, Any]:
-    """Cores, CPU model (``/proc/cpuinfo``), memory, platform and package versions."""
+    """Cores, CPU model (``/proc/cpuinfo``), memory, platform, package versions, torch threads."""
     cpu_model = platform.processor() or "unknown"
     try:
         with open("/proc/cpuinfo") as fh:
@@ -129,7 +129,9 @@ def machine_info() -> dict[str, Any]:
             packages[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
             packages[name] = "absent"
+    torch = sys.modules.get("torch")  # only when the model was loaded; never imported here
     return {
+        "torch_threads": int(torch.get_num_threads()) if torch is not None else None,
         "cpu_model": cpu_model,
         "cores": cores,
         "logical_cpus": os.cpu_count() or 1,
