@@ -74,9 +74,8 @@ def _machine(meta: Mapping[str, Any]) -> list[str]:
         )
     if m.get("torch_threads"):
         lines.append(
-            f"- torch intra-op threads: {m['torch_threads']} (with another busy process on the "
-            "machine, 2 threads on 2 cores encode several times slower than 1: a thread waits "
-            "for its descheduled peer)"
+            f"- torch intra-op threads: {m['torch_threads']} (embedding speed depends on it "
+            "when other processes share the cores: see benchmarks/README.md)"
         )
     return lines
 
