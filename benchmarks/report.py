@@ -243,9 +243,9 @@ def render_report(results: Mapping[str, Any]) -> str:
             lines += [
                 "",
                 f"**Exact vs greedy:** total {_f(g['total_gain'], 3)} higher "
-                f"({_f(g['total_gain_pct'], 2)}%); the worst-off matched pair scores "
-                f"{_f(g['min_exact'], 4)} instead of {_f(g['min_greedy'], 4)} "
-                f"({_f(g['min_gain'], 4)}); bottom decile {_f(g['bottom_exact'], 4)} vs "
+                f"({_f(g['total_gain_pct'], 2)}%); the worst-off mentee's score (lowest matched "
+                f"pair) is {_f(g['min_exact'], 4)} instead of {_f(g['min_greedy'], 4)} "
+                f"({g['min_gain']:+.4f}); bottom decile {_f(g['bottom_exact'], 4)} vs "
                 f"{_f(g['bottom_greedy'], 4)}; mentees left with unmet demand "
                 f"{_f(g['unmatched_exact'])} vs {_f(g['unmatched_greedy'])}. "
                 f"`fair` lifts the worst-off pair to {_f(g['min_fair'], 4)} at a total cost of "
