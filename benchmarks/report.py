@@ -318,7 +318,7 @@ def render_report(results: Mapping[str, Any]) -> str:
         stages = list(dict.fromkeys(r["stage"] for r in scaling["rows"]))
         sizes = list(dict.fromkeys(r["n_mentees"] for r in scaling["rows"]))
         header = (
-            ["mentees", "mentors", "texts", "new texts"]
+            ["mentees", "mentors", "texts", "new texts", "solver"]
             + [f"{s} time" for s in stages]
             + [f"{s} MiB (RSS / traced)" for s in stages]
         )
@@ -332,6 +332,7 @@ def render_report(results: Mapping[str, Any]) -> str:
                     _f(first["n_mentors"]),
                     _f(int(sub.get("embed", first).get("texts", 0))),
                     _f(int(sub.get("embed", first).get("encoded", 0))),
+                    f"`{sub['solve']['solver']}`" if sub.get("solve", {}).get("solver") else "–",
                 ]
                 + [_secs(sub[s]["seconds"]) if s in sub else "–" for s in stages]
                 + [_mem(sub[s]) if s in sub else "–" for s in stages]

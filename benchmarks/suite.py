@@ -254,6 +254,8 @@ def _scaling(
             row = {"n_mentees": n, "n_mentors": len(prog.mentors), **rec.as_dict()}
             row["peak_traced_mib"] = pass_traced.peak_traced_mib
             row["repeats"] = 1 if rec.stage == "embed" else config.repeats
+            if rec.stage == "solve":
+                row["solver"] = str(run.assignment.solver)
             rows.append(row)
         log(f"scaling n={n}: " + ", ".join(f"{r.stage} {r.seconds:.2f}s" for r in best.values()))
         if n in keep:
