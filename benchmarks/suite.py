@@ -88,7 +88,7 @@ class SuiteConfig:
     cache: Path | None = None
 
 
-QUICK = SuiteConfig(quick=True, sizes=(100, 200, 500, 1000, 2000), compare_size=1000)
+QUICK = SuiteConfig(quick=True, sizes=(100, 200, 500, 1000, 2000), compare_size=1000, repeats=5)
 FULL = SuiteConfig(quick=False, sizes=(100, 300, 1000, 3000, 10000), compare_size=3000, repeats=2)
 FIT_SIZES = 3
 """Growth exponents are fitted on the largest this-many sizes, where fixed costs fade."""
