@@ -10,14 +10,21 @@ On your own data::
     runs = compare_solvers(scores, capacity=cap, demand=dem, allowed=mask)
     plot_solver_metrics({k: r.metrics for k, r in runs.items()}, "solvers.png")
 
-With profiles instead of a matrix, :func:`benchmarks.pipeline.run_pipeline` scores them with the
-service (stage timings included) and returns the matrix, mask and assignment. Synthetic
+With profiles instead of a matrix, :func:`compare_on_profiles` scores them with the service and
+compares the solvers; :func:`benchmarks.pipeline.run_pipeline` runs the pipeline stage by stage
+with timings. Synthetic
 programmes with a planted truth come from :func:`generate_programme`.
 """
 
 from __future__ import annotations
 
-from benchmarks.compare import DEFAULT_SOLVERS, SolverRun, SolverSpec, compare_solvers
+from benchmarks.compare import (
+    DEFAULT_SOLVERS,
+    SolverRun,
+    SolverSpec,
+    compare_on_profiles,
+    compare_solvers,
+)
 from benchmarks.generator import PlantedTruth, Programme, generate_programme
 from benchmarks.metrics import (
     StageMeasurement,
@@ -43,6 +50,7 @@ __all__ = [
     "SolverSpec",
     "StageMeasurement",
     "StageRecorder",
+    "compare_on_profiles",
     "compare_solvers",
     "envy_pairs",
     "evaluate",

@@ -7,8 +7,9 @@ Example (a data scientist's own matrix)::
     results = compare_solvers(scores, capacity=cap, demand=dem, allowed=mask)
     plot_solver_metrics({k: r.metrics for k, r in results.items()}, "solvers.png")
 
-For profiles instead of a matrix, score them first with
-:func:`matchsvc.scoring.build_compatibility` (or :func:`benchmarks.pipeline.run_pipeline`).
+For profiles instead of a matrix, :func:`compare_on_profiles` scores them with the service first::
+
+    runs = compare_on_profiles(mentees, mentors)        # loads all-MiniLM-L6-v2 (~10 s)
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from benchmarks.metrics import evaluate
 
-__all__ = ["DEFAULT_SOLVERS", "SolverRun", "SolverSpec", "compare_solvers"]
+__all__ = ["DEFAULT_SOLVERS", "SolverRun", "SolverSpec", "compare_on_profiles", "compare_solvers"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,3 +132,46 @@ def compare_solvers(
             ),
         )
     return out
+
+
+def compare_on_profiles(
+    mentees: Sequence[Any],
+    mentors: Sequence[Any],
+    *,
+    embedder: Any = None,
+    scoring: Any = None,
+    planted_best: ArrayLike | None = None,
+    clusters: tuple[ArrayLike, ArrayLike] | None = None,
+    solvers: Sequence[SolverSpec] = DEFAULT_SOLVERS,
+) -> dict[str, SolverRun]:
+    """Score :class:`matchsvc.profiles.Profile` lists with the service, then :func:`compare_solvers`.
+
+    Args:
+        mentees, mentors: the people; capacities and demands are read from them.
+        embedder: a :class:`matchsvc.scoring.Embedder`; default an in-memory
+            :class:`matchsvc.scoring.EmbeddingCache` over the bundled model (loaded here).
+        scoring: :class:`matchsvc.scoring.ScoringOptions`; default ``ScoringOptions()``.
+        planted_best, clusters, solvers: as in :func:`compare_solvers`.
+
+    Returns:
+        ``{spec.name: SolverRun}``, evaluated on the service's scores and constraint mask.
+    """
+    from matchsvc.matching import compatibility
+    from matchsvc.scoring import EmbeddingCache, ScoringOptions
+
+    if embedder is None:
+        from matchsvc.scoring.encoder import load_encoder
+
+        embedder = EmbeddingCache(load_encoder())
+    comp = compatibility(
+        mentees, mentors, ScoringOptions() if scoring is None else scoring, embedder
+    )
+    return compare_solvers(
+        comp.scores,
+        capacity=np.array([p.capacity for p in mentors], dtype=np.int64),
+        demand=np.array([p.demand for p in mentees], dtype=np.int64),
+        allowed=comp.allowed,
+        planted_best=planted_best,
+        clusters=clusters,
+        solvers=solvers,
+    )

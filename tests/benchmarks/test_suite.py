@@ -8,10 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from benchmarks.compare import SolverSpec
+from benchmarks.encoders import HashingEncoder
+from benchmarks.generator import generate_programme
 from benchmarks.report import render_report
 from benchmarks.suite import main
 
-from benchmarks import compare_solvers, evaluate, plot_solver_metrics
+from benchmarks import compare_on_profiles, compare_solvers, evaluate, plot_solver_metrics
 
 
 @pytest.mark.slow
@@ -52,3 +55,23 @@ def test_library_use_on_a_plain_matrix(tmp_path: Path) -> None:
     assert runs["flow"].metrics == evaluate(scores, runs["flow"].pairs, capacity=capacity)
     png = plot_solver_metrics({k: r.metrics for k, r in runs.items()}, tmp_path / "s.png")
     assert png.stat().st_size > 0
+
+
+def test_library_use_on_profiles() -> None:
+    from matchsvc.scoring import EmbeddingCache
+
+    prog = generate_programme(60, seed=4)
+    runs = compare_on_profiles(
+        prog.mentees,
+        prog.mentors,
+        embedder=EmbeddingCache(HashingEncoder()),
+        planted_best=prog.truth.best,
+        clusters=(prog.truth.mentee_cluster, prog.truth.mentor_cluster),
+        solvers=[SolverSpec("flow", "flow", exact=True), SolverSpec("greedy", "greedy")],
+    )
+    assert list(runs) == ["flow", "greedy"]
+    exact, greedy = runs["flow"].metrics, runs["greedy"].metrics
+    assert exact["total"] >= greedy["total"] - 1e-9
+    assert exact["forbidden"] == exact["over_capacity"] == exact["over_demand"] == 0
+    assert 0.0 <= exact["recovery_at_1"] <= exact["recovery_at_5"] <= 1.0
+    assert exact["pairs"] == len(runs["flow"].pairs) > 0
