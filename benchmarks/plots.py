@@ -151,6 +151,12 @@ def plot_solver_metrics(
     total_ref = metrics[ref]["total"]
     rel = [100.0 * (metrics[k]["total"] / total_ref - 1.0) for k in names]
     axes[0].bar(x, rel, color="tab:blue")
+    for k, v in enumerate(rel):
+        if abs(v) >= 0.005:  # equal totals (the exact solvers) stay unlabelled
+            axes[0].annotate(
+                f"{v:+.2f}%", (k, v), ha="center", va="top" if v < 0 else "bottom", fontsize=7
+            )
+    axes[0].margins(y=0.12)
     axes[0].set_title(f"total score vs {ref} (%)")
     axes[1].bar(x - 0.2, [metrics[k]["min"] for k in names], 0.4, label="minimum")
     axes[1].bar(x + 0.2, [metrics[k]["bottom_decile"] for k in names], 0.4, label="bottom decile")
