@@ -62,6 +62,7 @@ class Engine:
             self._ready(encoder)
 
     def _ready(self, encoder: Encoder) -> None:
+        _warm_up_solvers()
         path = self.settings.data_dir / CACHE_FILE if self.settings.embedding_cache else None
         self._encoder = encoder
         self._cache = EmbeddingCache(BudgetedEncoder(encoder), path)
@@ -85,9 +86,7 @@ class Engine:
             return
         start = time.perf_counter()
         try:
-            encoder = load_encoder(self.settings.model)
-            _warm_up_solvers()
-            self._ready(encoder)
+            self._ready(load_encoder(self.settings.model))
         except ConfigError as exc:
             self._load_error = exc.message
             log.error("model failed to load", extra={"error": exc.message})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -18,7 +19,7 @@ from matchsvc.api.middleware import (
     RequestContextMiddleware,
 )
 from matchsvc.api.problems import install_problem_handlers
-from matchsvc.api.routes import health, router
+from matchsvc.api.routes import API_KEY_HEADER, health, router
 from matchsvc.config import Settings, get_settings
 from matchsvc.engine import Engine
 from matchsvc.metrics import Metrics
@@ -60,6 +61,8 @@ def create_app(settings: Settings | None = None, *, encoder: Encoder | None = No
     app.include_router(router)
     app.include_router(jobs_router)
     _install_middleware(app, settings, metrics)
+    if settings.api_key is not None:
+        _declare_api_key(app)
     return app
 
 
@@ -79,3 +82,24 @@ def _install_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> N
     app.add_middleware(CpuGateMiddleware, gate=gate, paths=CPU_HEAVY_PATHS)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, observer=metrics, routes=routes)
+
+
+def _declare_api_key(app: FastAPI) -> None:
+    """Document ``X-API-Key`` on every guarded operation (all but health checks and docs)."""
+    open_paths = {route.path for route in health.routes}  # type: ignore[attr-defined]
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            schema.setdefault("components", {})["securitySchemes"] = {
+                "ApiKey": {"type": "apiKey", "in": "header", "name": API_KEY_HEADER}
+            }
+            for path, operations in schema["paths"].items():
+                if path not in open_paths:
+                    for operation in operations.values():
+                        operation["security"] = [{"ApiKey": []}]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

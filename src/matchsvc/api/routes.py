@@ -6,9 +6,8 @@ import secrets
 from contextlib import AbstractContextManager
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Security
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
-from fastapi.security import APIKeyHeader
 
 from matchsvc import logs
 from matchsvc.api import schemas, service
@@ -17,9 +16,9 @@ from matchsvc.budget import time_budget
 from matchsvc.engine import Engine
 from matchsvc.metrics import CONTENT_TYPE, Metrics
 
-__all__ = ["router"]
+__all__ = ["API_KEY_HEADER", "health", "router"]
 
-_api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
+API_KEY_HEADER = "X-API-Key"
 
 
 def get_engine(request: Request) -> Engine:
@@ -30,14 +29,16 @@ def get_engine(request: Request) -> Engine:
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
-def require_api_key(
-    engine: EngineDep, key: Annotated[str | None, Security(_api_key_header)]
-) -> None:
-    """401 unless ``X-API-Key`` matches ``MATCHSVC_API_KEY`` (when one is set)."""
+def require_api_key(request: Request, engine: EngineDep) -> None:
+    """401 unless ``X-API-Key`` matches ``MATCHSVC_API_KEY`` (when one is set).
+
+    Read from the raw headers so the OpenAPI document declares the key only when the service
+    requires one (``create_app`` adds the security scheme then).
+    """
     expected = engine.settings.api_key
     if expected is None:
         return
-    given = (key or "").encode()
+    given = request.headers.get(API_KEY_HEADER, "").encode()
     if not secrets.compare_digest(given, expected.get_secret_value().encode()):
         raise HTTPException(
             401, "missing or wrong X-API-Key header", headers={"WWW-Authenticate": "ApiKey"}
