@@ -199,3 +199,10 @@ def test_openapi_declares_the_api_key_only_when_one_is_required(tmp_path: Path) 
     assert doc["components"]["securitySchemes"]["ApiKey"]["name"] == "X-API-Key"
     assert doc["paths"]["/match"]["post"]["security"] == [{"ApiKey": []}]
     assert "security" not in doc["paths"]["/healthz"]["get"]
+
+
+def test_a_body_that_is_not_utf8_is_a_400_problem(client: TestClient) -> None:
+    response = client.post(
+        "/match", content=b"\xff\xfe{", headers={"content-type": "application/json"}
+    )
+    _problem(response, 400, "http-400")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.checks import positive_data_acceptance
 
 from matchsvc.api import create_app
 from matchsvc.config import Settings
@@ -33,4 +34,7 @@ pytestmark = pytest.mark.slow
     suppress_health_check=list(HealthCheck),
 )
 def test_api_conforms_to_its_schema(case: schemathesis.Case) -> None:
-    case.call_and_validate()
+    # Every check but "schema-valid data is accepted": some rules cannot be written in JSON
+    # Schema (unique ids, exclude naming a real id, weights not all zero), so a schema-valid
+    # body may rightly get a 422. Such 422s are still checked against their documented schema.
+    case.call_and_validate(excluded_checks=[positive_data_acceptance])

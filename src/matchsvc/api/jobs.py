@@ -177,7 +177,10 @@ router = APIRouter(
     tags=["jobs"],
     route_class=_JobRoute,
     dependencies=[Depends(require_api_key)],
-    responses={401: _problem("Missing or wrong `X-API-Key`.")},
+    responses={
+        400: _problem("The body is not UTF-8 text."),
+        401: _problem("Missing or wrong `X-API-Key`."),
+    },
 )
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: _problem("No such job, or it expired.")}
 

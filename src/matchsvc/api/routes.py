@@ -46,6 +46,7 @@ def require_api_key(request: Request, engine: EngineDep) -> None:
 
 
 _ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"description": "The body is not UTF-8 text.", "content": {PROBLEM_JSON: {}}},
     401: {"description": "Missing or wrong `X-API-Key`.", "content": {PROBLEM_JSON: {}}},
     413: {"description": "Larger than the configured limits.", "content": {PROBLEM_JSON: {}}},
     422: {
