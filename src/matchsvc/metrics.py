@@ -17,7 +17,7 @@ matchsvc_model_load_seconds                 gauge     time to load and warm the 
 matchsvc_model_ready                        gauge     1 once the model is loaded
 matchsvc_cpu_slots_in_use                   gauge     CPU-heavy requests running
 matchsvc_cpu_queue_depth                    gauge     CPU-heavy requests waiting for a slot
-matchsvc_jobs_queued                        gauge     jobs waiting to run (once jobs are wired)
+matchsvc_jobs_queued                        gauge     jobs waiting to run
 matchsvc_jobs_finished_total                counter   kind, outcome (succeeded, failed, cancelled)
 =========================================== ========= ==========================================
 

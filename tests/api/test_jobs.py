@@ -319,3 +319,30 @@ def test_a_wrong_method_lists_every_allowed_method(client: TestClient) -> None:
     assert response.status_code == 405
     assert response.headers["Allow"] == "DELETE, GET"
     assert response.json()["type"] == "urn:matchsvc:problem:method-not-allowed"
+
+
+def _metric(client: TestClient, line_start: str) -> float:
+    for line in client.get("/metrics").text.splitlines():
+        if line.startswith(line_start):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_job_queue_depth_and_outcomes_are_metrics(slow_client: TestClient) -> None:
+    waiting = [submit(slow_client, MATCH, key=f"k{k}")["id"] for k in range(3)]
+    wait(slow_client, waiting[0], "running")  # the one worker holds the first; two queue
+    assert _metric(slow_client, "matchsvc_jobs_queued ") == 2
+    for job_id in waiting:
+        slow_client.delete(f"/jobs/{job_id}")
+    for job_id in waiting:
+        wait(slow_client, job_id, "cancelled")
+    cancelled = 'matchsvc_jobs_finished_total{kind="match",outcome="cancelled"}'
+    assert _metric(slow_client, cancelled) == 3
+    assert _metric(slow_client, "matchsvc_jobs_queued ") == 0
+
+
+def test_a_finished_job_counts_as_succeeded(client: TestClient) -> None:
+    job = submit(client)
+    wait(client, job["id"], "succeeded")
+    succeeded = 'matchsvc_jobs_finished_total{kind="match",outcome="succeeded"}'
+    assert _metric(client, succeeded) == 1

@@ -55,6 +55,8 @@ def create_app(settings: Settings | None = None, *, encoder: Encoder | None = No
     )
     app.state.engine = engine
     app.state.metrics = metrics = Metrics(engine)
+    metrics.track_job_queue(jobs.store.count_queued)
+    jobs.store.on_finished = metrics.job_finished
     app.state.jobs = jobs
     install_problem_handlers(app)
     app.include_router(health)

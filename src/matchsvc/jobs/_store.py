@@ -207,6 +207,8 @@ class JobStore:
         clock: the time source for every timestamp and for expiry.
 
     Thread-safe: one connection, one lock; each method is one transaction.
+    ``on_finished(kind, status)``, when set, is called after a job of this process ends
+    (succeeded, failed or cancelled), outside the transaction (metrics hook it here).
 
     Raises:
         ConfigError: the file cannot be opened or has another schema version.
@@ -216,6 +218,7 @@ class JobStore:
         self.path = path
         self.clock: Clock = clock if clock is not None else time.time
         self._lock = threading.Lock()
+        self.on_finished: Callable[[str, str], None] | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -237,6 +240,19 @@ class JobStore:
                 f"the job store at {path} has schema {version}, expected {_SCHEMA_VERSION}; "
                 "move the file away (it holds unfinished jobs) to start with an empty store"
             )
+
+    def _ended(self, job: Job) -> Job:
+        if self.on_finished is not None and job.status in ("succeeded", "failed", "cancelled"):
+            self.on_finished(job.kind, job.status)
+        return job
+
+    def count_queued(self) -> int:
+        """How many jobs wait to run (cheap: one indexed COUNT)."""
+        with self._lock:
+            (count,) = self._db.execute(
+                "SELECT COUNT(*) FROM jobs WHERE status = 'queued'"
+            ).fetchone()
+        return int(count)
 
     def close(self) -> None:
         """Close the connection; later calls fail."""
@@ -377,7 +393,8 @@ class JobStore:
                 raise JobAlreadyFinishedError(
                     f"job {job_id} already {job.status}; there is nothing to cancel"
                 )
-            return self._get(db, job_id)
+            after = self._get(db, job_id)
+        return self._ended(after) if job.status == "queued" else after
 
     # ------------------------------------------------------------ the runner
 
@@ -420,7 +437,8 @@ class JobStore:
                 "WHERE id = ? AND status = 'running'",
                 (self.clock(), result, job_id),
             )
-            return self._get(db, job_id)
+            after = self._get(db, job_id)
+        return self._ended(after)
 
     def fail(self, job_id: str, error: JobError) -> Job:
         """Mark a running job failed with ``error``."""
@@ -431,7 +449,8 @@ class JobStore:
                 "WHERE id = ? AND status = 'running'",
                 (self.clock(), error.code, error.message, error.field, job_id),
             )
-            return self._get(db, job_id)
+            after = self._get(db, job_id)
+        return self._ended(after)
 
     def mark_cancelled(self, job_id: str) -> Job:
         """End a running job whose cancel the runner has honoured."""
@@ -441,7 +460,8 @@ class JobStore:
                 "WHERE id = ? AND status = 'running'",
                 (self.clock(), job_id),
             )
-            return self._get(db, job_id)
+            after = self._get(db, job_id)
+        return self._ended(after)
 
     def release(self, job_id: str) -> Job:
         """Put a running job back in the queue, not counting the attempt (runner stopping)."""
