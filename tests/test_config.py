@@ -36,6 +36,7 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
         ("MATCHSVC_MAX_MENTEES", "0", "MATCHSVC_MAX_MENTEES: Input should be greater than"),
         ("MATCHSVC_MODEL", "/no/such/dir", "MATCHSVC_MODEL: .*does not exist"),
         ("MATCHSVC_LOG_LEVEL", "LOUD", "MATCHSVC_LOG_LEVEL"),
+        ("MATCHSVC_ENCODER_BACKEND", "tensorflow", "MATCHSVC_ENCODER_BACKEND"),
     ],
 )
 def test_invalid_settings_name_the_variable(

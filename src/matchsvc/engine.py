@@ -86,7 +86,14 @@ class Engine:
             return
         start = time.perf_counter()
         try:
-            self._ready(load_encoder(self.settings.model))
+            self._ready(
+                load_encoder(
+                    self.settings.model,
+                    backend=self.settings.encoder_backend,
+                    cache_dir=self.settings.data_dir / "onnx",
+                    threads=self.settings.encoder_threads,
+                )
+            )
         except ConfigError as exc:
             self._load_error = exc.message
             log.error("model failed to load", extra={"error": exc.message})

@@ -56,3 +56,10 @@ def test_empty_input_gives_an_empty_matrix(real_encoder) -> None:  # type: ignor
 def test_a_directory_without_a_model_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no sentence-transformers model at"):
         SentenceTransformerEncoder(tmp_path)
+
+
+def test_onnx_backends_need_a_cache_dir() -> None:
+    from matchsvc.scoring.encoder import load_encoder
+
+    with pytest.raises(ConfigError, match="needs a cache_dir"):
+        load_encoder(backend="onnx")

@@ -217,7 +217,7 @@ class TestErrors:
             OnnxEncoder(bundled_model_path(), tmp_path, **kwargs)  # type: ignore[arg-type]
 
     def test_a_corrupt_cached_graph_says_how_to_fix_it(self, tmp_path: Path) -> None:
-        digest = onnx_module._weights_digest(bundled_model_path())
+        digest = onnx_module.weights_digest(bundled_model_path())
         graph = onnx_model_path(tmp_path, digest)
         graph.parent.mkdir(parents=True)
         graph.write_bytes(b"not an onnx graph")

@@ -42,7 +42,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from matchsvc.errors import ConfigError
-from matchsvc.scoring.encoder import _weights_digest
+from matchsvc.scoring.encoder import weights_digest
 
 __all__ = ["EXPORT_VERSION", "OnnxEncoder", "default_threads", "onnx_model_path"]
 
@@ -301,7 +301,7 @@ class OnnxEncoder:
         self._threads = threads or default_threads()
         self._quantized = quantized
 
-        digest = _weights_digest(path)
+        digest = weights_digest(path)
         self.name = name or path.name
         self._model_id = f"{self.name}@{digest}+{'onnx-int8' if quantized else 'onnx'}"
         fp32_path = onnx_model_path(cache_dir, digest)
