@@ -144,7 +144,7 @@ class Engine:
             if len(people) > limit:
                 raise LimitExceededError(
                     f"{len(people)} {side} exceed the limit of {limit} per request "
-                    f"(MATCHSVC_MAX_{side.upper()}); split the request or submit it as a job",
+                    f"(MATCHSVC_MAX_{side.upper()}); split the request or raise the limit",
                     field=side,
                 )
         for side, people in (("mentees", mentees), ("mentors", mentors)):

@@ -164,7 +164,7 @@ class BodyLimitMiddleware:
     def _too_large(self, size: str) -> LimitExceededError:
         return LimitExceededError(
             f"the request body has {size} bytes; the limit is {self.max_bytes} "
-            "(MATCHSVC_MAX_BODY_BYTES): split the request or submit it as a job",
+            "(MATCHSVC_MAX_BODY_BYTES): split the request or raise the limit",
             field="body",
         )
 
