@@ -188,11 +188,11 @@ def _spawn(path: str, corpus: Path, cache: Path, work: Path, threads: int | None
 
 def _prepare_graphs(cache: Path, paths: list[str]) -> dict[str, float]:
     """Export (and quantise) once, outside the timed workers; return the seconds each took."""
-    from matchsvc.scoring.encoder import _weights_digest, bundled_model_path
+    from matchsvc.scoring.encoder import bundled_model_path, weights_digest
     from matchsvc.scoring.onnx_encoder import export_onnx, onnx_model_path, quantize_onnx
 
     model = bundled_model_path()
-    digest = _weights_digest(model)
+    digest = weights_digest(model)
     fp32, int8 = onnx_model_path(cache, digest), onnx_model_path(cache, digest, quantized=True)
     times: dict[str, float] = {}
     if any(p.startswith("onnx") for p in paths) and not fp32.is_file():
