@@ -163,10 +163,12 @@ def _check(
     history: Sequence[PastPair],
     policy: RematchPolicy,
 ) -> None:
+    lookups = (("mentee_id", comp.mentee_index), ("mentor_id", comp.mentor_index))
+
     def known(where: str, mentee_id: str, mentor_id: str) -> None:
-        for side, pid in (("mentee_id", mentee_id), ("mentor_id", mentor_id)):
+        for (side, index), pid in zip(lookups, (mentee_id, mentor_id), strict=True):
             try:
-                comp.mentee_index(pid) if side == "mentee_id" else comp.mentor_index(pid)
+                index(pid)
             except KeyError:
                 raise InvalidInputError(
                     f"{where} names {side[:-3]} {pid!r}, who is not in this request: "
@@ -222,7 +224,6 @@ def _check(
 def _priority(
     comp: Compatibility, policy: RematchPolicy, in_programme: NDArray[np.bool_]
 ) -> NDArray[np.float64]:
-    n = len(comp.mentee_ids)
     priority = np.where(in_programme, 1.0, 0.0)
     waiting = [
         (policy.waiting_since[mid], i)
@@ -233,7 +234,7 @@ def _priority(
     k = len(waiting)
     for rank, (_, i) in enumerate(waiting):
         priority[i] = (k - rank) / k
-    return priority[:n]
+    return priority
 
 
 def _solve_with_move_limit(
