@@ -207,3 +207,13 @@ def test_invalid_rematch_input_names_the_field(
     with pytest.raises(InvalidInputError) as info:
         run(ANN, TWO_MENTORS, current, policy, history)
     assert info.value.field == field
+
+
+def test_total_before_counts_only_pairs_active_now() -> None:
+    # ann-m1 is active (0.5); bob-m2 is locked but new: it was not part of the programme before.
+    people = [*ANN, mentee("bob", [0, 1])]
+    policy = RematchPolicy(locked=(("bob", "m2"),))
+    report = run(people, TWO_MENTORS, ANN_WITH_M1, policy)
+    assert report.summary.total_before == pytest.approx(0.5)
+    ended = [CurrentPair("ann", "m1", status="ended")]
+    assert run(ANN, TWO_MENTORS, ended, RematchPolicy()).summary.total_before == 0

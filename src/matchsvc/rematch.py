@@ -440,8 +440,10 @@ def rematch(
         kind: sum(a.action == kind for a in actions)
         for kind in ("kept", "moved", "released", "new", "unmatched")
     }
-    before = [float(comp.scores[key]) for key in (*active, *released)] + [
-        float(comp.scores[key]) for key in locked if key not in active
+    before = [
+        float(comp.scores[comp.mentee_index(p.mentee_id), comp.mentor_index(p.mentor_id)])
+        for p in current
+        if p.status == "active"
     ]
     summary = RematchSummary(
         kept=counts["kept"],
