@@ -44,6 +44,7 @@ class EmbeddingScores:
     Blocks are computed in fixed aligned tiles of ``tile`` rows and sliced, so a pair's score
     does not depend on which rows were asked for together (BLAS may round a row differently
     in a different block shape, and the certificate check reads other blocks than the solver).
+    The last tile is kept, so a pass over consecutive blocks computes every tile once.
     """
 
     def __init__(
@@ -54,18 +55,25 @@ class EmbeddingScores:
         self.bt = np.ascontiguousarray(mentor_vecs.T, dtype=np.float32)
         self.tile = tile
         self.calls = 0
+        self._last: tuple[int, npt.NDArray[np.float32]] = (-1, np.zeros((0, 0), np.float32))
 
     @property
     def shape(self) -> tuple[int, int]:
         return (int(self.a.shape[0]), int(self.bt.shape[1]))
 
+    def _tile_at(self, start: int) -> npt.NDArray[np.float32]:
+        if self._last[0] != start:
+            self._last = (start, self.a[start : start + self.tile] @ self.bt)
+        return self._last[1]
+
     def block(self, i0: int, i1: int) -> npt.NDArray[np.float32]:
         self.calls += 1
         t = self.tile
-        lo, hi = (i0 // t) * t, min(-(-i1 // t) * t, self.a.shape[0])
-        parts = [self.a[k : min(k + t, hi)] @ self.bt for k in range(lo, hi, t)]
-        whole = parts[0] if len(parts) == 1 else np.concatenate(parts)
-        return whole[i0 - lo : i1 - lo]
+        parts = [
+            self._tile_at(k)[max(i0 - k, 0) : min(i1 - k, t)]
+            for k in range((i0 // t) * t, i1, t)
+        ]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def run_child(n: int, m: int, cap: int, seed: int, verify: bool) -> dict[str, object]:
