@@ -221,7 +221,7 @@ class PricingSolver:
             cnt, a, c = price_scan(
                 S, i0, cert.mentee_potential, cert.mentor_potential, tol, cert.reach_mentees,
                 cert.reach_mentors, use_cut, mptr, mcol, kadd, mask, use_mask, blocks.min_score,
-                True, oi, oj, os_, 0,
+                oi, oj, os_, 0,
             )  # fmt: skip
             n_neg += int(a)
             n_cut += int(c)

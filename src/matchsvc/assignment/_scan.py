@@ -7,9 +7,8 @@ and pairs scoring below ``min_score`` are forbidden.
 
 * :func:`top_scan`: per mentee the ``k`` best mentors by ``s + colshift[j]`` and per mentor the
   ``r`` best mentees by ``s + rowshift[i]`` (a running min-heap per mentor), in one pass.
-* :func:`price_scan`: pairs that violate the certificate (negative reduced cost on an unmatched
-  pair, or an unmatched pair crossing the minimum cut), at most ``kadd`` per mentee, most
-  violated first, plus the total counts.
+* :func:`price_scan`: per mentee the ``kadd`` best unmatched pairs by reduced value (pairs
+  crossing the minimum cut first), plus the counts of pairs that violate the certificate.
 """
 # mypy: disallow-untyped-decorators=False
 
@@ -120,15 +119,19 @@ def top_scan(  # type: ignore[no-untyped-def]
 @njit(cache=True)
 def price_scan(  # type: ignore[no-untyped-def]
     S, i0, pe, pr, tol, reach_e, reach_r, use_cut, mptr, mcol, kadd, mask, use_mask, min_score,
-    keep_all, out_i, out_j, out_s, n_out,
+    out_i, out_j, out_s, n_out,
 ):  # fmt: skip
-    """Append the violating pairs of rows ``i0:`` to ``out_*`` (from ``n_out``; the arrays must
-    hold ``kadd`` more per row; ``out_s`` gets the score). Unmatched allowed pairs with ``s + pr[j] - pe[i] > tol`` are
-    dual violations (priority: the violation); while ``use_cut``, unmatched allowed pairs from
-    a reachable mentee to an unreachable mentor cross the cut (priority: the score, and only
-    those are kept for such a row). With ``keep_all`` the ``kadd`` best unmatched pairs of every
-    row by reduced value are kept, violating or not (a cache for the next rounds). Matched
-    pairs come from the mentee-major CSR ``mptr/mcol``. Returns ``(n_out, n_neg, n_cut)`` (all violations, not only those kept)."""
+    """Append each row's ``kadd`` best unmatched allowed pairs of rows ``i0:`` to ``out_*``
+    (from ``n_out``; the arrays must hold ``kadd`` more per row; ``out_s`` gets the score),
+    and count the violations of the certificate.
+
+    Unmatched allowed pairs with ``s + pr[j] - pe[i] > tol`` are dual violations; the kept
+    pairs are ranked by that reduced value, violating or not (a cache for the next rounds).
+    While ``use_cut``, unmatched allowed pairs from a reachable mentee to an unreachable mentor
+    cross the cut: such a row keeps only those, ranked by score. Matched pairs come from the
+    mentee-major CSR ``mptr/mcol``. Returns ``(n_out, n_neg, n_cut)`` (all violations, not
+    only those kept).
+    """
     nb, m = S.shape
     n_neg = 0
     n_cut = 0
@@ -137,28 +140,23 @@ def price_scan(  # type: ignore[no-untyped-def]
     bs = np.empty(kadd, dtype=np.float64)
     for ii in range(nb):
         i = i0 + ii
-        thr = pe[i] + tol
+        pei = pe[i]
         cut_row = use_cut and reach_e[i]
-        # Cheap screen: the row's largest s + pr.
-        hi = -np.inf
-        for j in range(m):
-            v = np.float64(S[ii, j]) + pr[j]
-            if v > hi:
-                hi = v
-        if hi <= thr and not cut_row and not keep_all:
-            continue
         cnt = 0
         bmin = 0
         got_cut = False
+        # Pairs with a reduced value <= lim can neither violate nor enter the kept set of a
+        # row off the cut (rows on it take the full path): most pairs stop at one compare.
+        lim = -np.inf
         for j in range(m):
             s = np.float64(S[ii, j])
+            v = s + pr[j] - pei
+            if v <= lim:
+                continue
             if s < min_score or (use_mask and not mask[ii, j]):
                 continue
-            v = s + pr[j] - pe[i]
             is_neg = v > tol
             is_cut = cut_row and not reach_r[j]
-            if not (is_neg or is_cut or keep_all):
-                continue
             matched = False
             for q in range(mptr[i], mptr[i + 1]):
                 if mcol[q] == j:
@@ -183,19 +181,20 @@ def price_scan(  # type: ignore[no-untyped-def]
                 bj[cnt] = j
                 bs[cnt] = s
                 cnt += 1
-                if cnt == kadd:
-                    bmin = 0
-                    for q in range(1, kadd):
-                        if bv[q] < bv[bmin]:
-                            bmin = q
+                if cnt < kadd:
+                    continue
             elif prio > bv[bmin]:
                 bv[bmin] = prio
                 bj[bmin] = j
                 bs[bmin] = s
-                bmin = 0
-                for q in range(1, kadd):
-                    if bv[q] < bv[bmin]:
-                        bmin = q
+            else:
+                continue
+            bmin = 0
+            for q in range(1, kadd):
+                if bv[q] < bv[bmin]:
+                    bmin = q
+            if not cut_row:
+                lim = min(tol, bv[bmin])
         for q in range(cnt):
             out_i[n_out] = i
             out_j[n_out] = bj[q]
