@@ -121,3 +121,24 @@ def test_embedding_scores_medium() -> None:
     assert got.n_matched == ref.n_matched == 600
     assert got.total == pytest.approx(ref.total, abs=1e-9)
     assert verify_certificate(got, Src(), capacity=5).valid
+
+
+def test_assign_warm_start_parameter() -> None:
+    """``assign(warm_start=...)`` is the public door to the warm start: same optimum, and
+    only ``auto`` / ``pricing`` accept it."""
+    s, cap, _, _ = _instance(3, "tight")
+    first = assign(s, capacity=cap, solver="flow")
+    s2 = s.copy()
+    s2[:4] += 15.0  # four mentees' profiles changed
+    ref = assign(s2, capacity=cap, solver="flow")
+    for name in ("auto", "pricing"):
+        a = assign(s2, capacity=cap, solver=name, warm_start=first)
+        assert a.solver == "pricing" and a.optimal
+        assert (a.n_matched, a.total) == (ref.n_matched, pytest.approx(ref.total, abs=1e-9))
+        assert verify_certificate(a, s2, cap).valid
+    with pytest.raises(InvalidInputError, match="pass solver='pricing' or 'auto'") as err:
+        assign(s2, capacity=cap, solver="flow", warm_start=first)
+    assert err.value.field == "warm_start"
+    with pytest.raises(InvalidInputError, match="must be an Assignment") as err:
+        assign(s2, capacity=cap, warm_start=first.pairs)  # type: ignore[arg-type]
+    assert err.value.field == "warm_start"

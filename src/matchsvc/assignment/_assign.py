@@ -60,6 +60,7 @@ def assign(
     objective: str = "total",
     min_score: float | None = None,
     solver: str | Solver = "auto",
+    warm_start: Assignment | None = None,
 ) -> Assignment:
     """Match mentees to mentors: as many pairs as possible, then the best scores.
 
@@ -83,6 +84,12 @@ def assign(
     solver : str or Solver
         ``"auto"`` (default), ``"flow"``, ``"pricing"``, ``"hungarian"`` (exact) or the
         baselines ``"greedy"``, ``"stable"``, ``"random"``; or a solver object.
+    warm_start : Assignment, optional
+        A previous result with a certificate (solver ``flow`` or ``pricing``) for a problem of
+        the same shape, e.g. before a small change of scores, capacities or allowed pairs. Its
+        pairs that still fit and its dual prices start the ``pricing`` solver (``solver`` must
+        be ``"auto"`` or ``"pricing"``). The result is the same exact optimum as without it;
+        a good start only saves time.
 
     Returns
     -------
@@ -112,7 +119,7 @@ def assign(
     document their own order. Same input gives byte-identical arrays.
     """
     problem = validate(scores, capacity, demand, allowed, objective, min_score)
-    impl = resolve_solver(solver, problem)
+    impl = resolve_solver(solver, problem, warm_start)
     n, m = problem.shape
     if n == 0 or m == 0:
         res = SolverResult(pairs=np.zeros((0, 2), dtype=np.int64), optimal=impl.exact)

@@ -371,7 +371,7 @@ def _seed(prev: Assignment, problem: Problem) -> WarmSeed:
             f"warm_start must be an assignment of a {n} x {m} problem with a certificate "
             f"(from solver 'flow' or 'pricing'); got {prev.unmatched.shape[0]} x "
             f"{prev.loads.shape[0]}" + ("" if cert is not None else " without a certificate"),
-            field="solver",
+            field="warm_start",
         )
     p = prev.pairs
     if problem.allowed is not None and p.size:

@@ -11,7 +11,7 @@ from matchsvc.assignment._hungarian import HungarianSolver
 from matchsvc.assignment._pricing import PricingSolver
 from matchsvc.assignment._random import RandomSolver
 from matchsvc.assignment._stable import StableSolver
-from matchsvc.assignment._types import Problem, Solver
+from matchsvc.assignment._types import Assignment, Problem, Solver
 from matchsvc.errors import InvalidInputError
 
 __all__ = ["AUTO_DENSE_LIMIT", "SolverName", "resolve_solver"]
@@ -42,13 +42,30 @@ _FACTORIES: dict[SolverName, Callable[[], Solver]] = {
 }
 
 
-def resolve_solver(solver: str | Solver, problem: Problem) -> Solver:
+def resolve_solver(
+    solver: str | Solver, problem: Problem, warm_start: Assignment | None = None
+) -> Solver:
     """The solver object for ``solver`` (a name, or any object implementing ``Solver``).
 
     ``auto`` rule: ``flow`` on all pairs when the problem is an in-memory array with at most
     ``AUTO_DENSE_LIMIT`` cells, otherwise ``pricing`` (candidate graph + full pricing). Both
-    are exact and certified, so ``auto`` is never worse than an exact solver.
+    are exact and certified, so ``auto`` is never worse than an exact solver. With a
+    ``warm_start``, ``auto`` and ``pricing`` give a ``pricing`` solver that starts from it.
     """
+    if warm_start is not None:
+        if not isinstance(warm_start, Assignment):
+            raise InvalidInputError(
+                f"warm_start must be an Assignment returned by assign(); got "
+                f"{type(warm_start).__name__}",
+                field="warm_start",
+            )
+        if solver not in (SolverName.AUTO, SolverName.PRICING):
+            raise InvalidInputError(
+                f"warm_start is used by the 'pricing' solver; pass solver='pricing' or 'auto' "
+                f"(got {solver!r})",
+                field="warm_start",
+            )
+        return PricingSolver(warm_start=warm_start)
     if not isinstance(solver, str):
         return solver
     try:
