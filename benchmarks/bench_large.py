@@ -6,6 +6,10 @@ Scores are never materialised: :class:`EmbeddingScores` computes rows ``i0:i1`` 
 The run is in a fresh subprocess so its peak RSS is its own; the certificate is checked by
 ``verify_certificate`` (another full pass over the blocks) outside the timed solve.
 
+Then a re-match: ``--change`` (default 1%) of the mentees rewrite their profiles (their vectors
+move next to other mentees'), and the changed problem is solved twice in the same run, warm
+(``assign(..., warm_start=first)``) and cold; both must reach the same total.
+
     python benchmarks/bench_large.py --out bench-out                   # 100,000 x 10,000, cap 10
     python benchmarks/bench_large.py --n 20000 --m 2000 --capacity 10  # smaller
 """
@@ -70,13 +74,25 @@ class EmbeddingScores:
         self.calls += 1
         t = self.tile
         parts = [
-            self._tile_at(k)[max(i0 - k, 0) : min(i1 - k, t)]
-            for k in range((i0 // t) * t, i1, t)
+            self._tile_at(k)[max(i0 - k, 0) : min(i1 - k, t)] for k in range((i0 // t) * t, i1, t)
         ]
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
-def run_child(n: int, m: int, cap: int, seed: int, verify: bool) -> dict[str, object]:
+def change_mentees(a: npt.NDArray[np.float32], share: float, seed: int) -> npt.NDArray[np.float32]:
+    """A copy of ``a`` where ``share`` of the rows moved next to another row (normalised)."""
+    rng = np.random.default_rng([seed, 1])
+    n = a.shape[0]
+    rows = rng.choice(n, round(share * n), replace=False)
+    b = a.copy()
+    moved = a[rng.choice(n, rows.size)] + 0.3 * rng.normal(size=(rows.size, a.shape[1]))
+    b[rows] = moved / np.linalg.norm(moved, axis=1, keepdims=True)
+    return b
+
+
+def run_child(
+    n: int, m: int, cap: int, seed: int, verify: bool, change: float
+) -> dict[str, object]:
     from matchsvc.assignment import assign, verify_certificate
     from matchsvc.assignment._pricing import PricingSolver
 
@@ -99,6 +115,21 @@ def run_child(n: int, m: int, cap: int, seed: int, verify: bool) -> dict[str, ob
         out["verify_seconds"] = time.perf_counter() - t0
         out["certificate_valid"] = rep.valid
         out["certificate_reasons"] = list(rep.reasons)
+    if change > 0:
+        src2 = EmbeddingScores(change_mentees(a, change, seed), b)
+        warm_solver = PricingSolver(warm_start=res)
+        t0 = time.perf_counter()
+        warm = assign(src2, capacity=cap, solver=warm_solver)
+        out["rematch_warm_seconds"] = time.perf_counter() - t0
+        cold_solver = PricingSolver()
+        t0 = time.perf_counter()
+        cold = assign(src2, capacity=cap, solver=cold_solver)
+        out["rematch_cold_seconds"] = time.perf_counter() - t0
+        out["rematch_passes_warm_cold"] = [warm_solver.stats.passes, cold_solver.stats.passes]
+        out["rematch_totals_equal"] = bool(abs(warm.total - cold.total) <= 1e-9 * abs(cold.total))
+        out["rematch_optimal"] = warm.optimal and cold.optimal
+        moved = {tuple(p) for p in res.pairs.tolist()} - {tuple(p) for p in warm.pairs.tolist()}
+        out["rematch_pairs_changed"] = len(moved)
     return out
 
 
@@ -109,16 +140,22 @@ def main() -> None:
     ap.add_argument("--capacity", type=int, default=10)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-verify", action="store_true", help="skip verify_certificate")
+    ap.add_argument(
+        "--change",
+        type=float,
+        default=0.01,
+        help="share of mentees changed for the re-match (0: skip)",
+    )
     ap.add_argument("--out", type=Path, default=Path("bench-out"))
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        res = run_child(args.n, args.m, args.capacity, args.seed, not args.no_verify)
+        res = run_child(args.n, args.m, args.capacity, args.seed, not args.no_verify, args.change)
         res["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(res))
         return
     cmd = [sys.executable, __file__, "--child", "--n", str(args.n), "--m", str(args.m),
-           "--capacity", str(args.capacity), "--seed", str(args.seed)]  # fmt: skip
+           "--capacity", str(args.capacity), "--seed", str(args.seed), "--change", str(args.change)]  # fmt: skip
     if args.no_verify:
         cmd.append("--no-verify")
     proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
@@ -133,6 +170,7 @@ def main() -> None:
                "load_average": load, "result": r}  # fmt: skip
     (args.out / "bench_large.json").write_text(json.dumps(payload, indent=2))
     ok = r["optimal"] and r.get("certificate_valid", True)
+    ok = ok and r.get("rematch_totals_equal", True) and r.get("rematch_optimal", True)
     if not ok:
         raise SystemExit("not certified optimal")
 
