@@ -4,28 +4,44 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import maximum_flow
 
 from matchsvc.assignment._flow import dense_graph
-from matchsvc.assignment._network import Graph, solve_graph
+from matchsvc.assignment._network import Graph
 from matchsvc.assignment._types import Problem, Solver, SolverResult
 
 __all__ = ["fair_threshold", "solve_fair"]
 
 
 def _max_count(g: Graph, problem: Problem, keep: npt.NDArray[np.bool_]) -> int:
-    """Maximum matched count using only the arcs in ``keep`` (scores ignored)."""
-    ptr = np.zeros(g.n + 1, dtype=np.int64)
-    rows = g.rows[keep]
-    np.cumsum(np.bincount(rows, minlength=g.n), out=ptr[1:])
-    sub = Graph(g.n, g.m, ptr, g.col[keep], np.zeros(rows.size, dtype=np.float64))
-    return int(solve_graph(sub, problem.demand, problem.capacity).used.sum())
+    """Maximum matched count using only the arcs in ``keep`` (scores ignored).
+
+    An integer maximum flow (Dinic, scipy) on source -> mentee (``demand``) -> mentor (1 per
+    allowed pair) -> sink (``capacity``); counts are clipped to the node degrees (which bound
+    them anyway) so they fit scipy's int32 capacities.
+    """
+    n, m = g.n, g.m
+    rows, cols = g.rows[keep], g.col[keep]
+    src, snk = n + m, n + m + 1
+    heads = np.concatenate([np.full(n, src), rows, n + np.arange(m)])
+    tails = np.concatenate([np.arange(n), n + cols, np.full(m, snk)])
+    caps = np.concatenate(
+        [
+            np.minimum(problem.demand, m),
+            np.ones(rows.size, np.int64),
+            np.minimum(problem.capacity, n),
+        ]
+    ).astype(np.int32)
+    net = csr_matrix((caps, (heads, tails)), shape=(n + m + 2, n + m + 2))
+    return int(maximum_flow(net, src, snk, method="dinic").flow_value)
 
 
 def fair_threshold(problem: Problem) -> float | None:
     """The largest ``t`` such that pairs with score >= ``t`` still reach the maximum count.
 
     Binary search over the sorted distinct allowed scores; every probe is an exact maximum
-    count (successive shortest paths with zero costs). None when nothing can be matched.
+    count (an integer maximum flow). None when nothing can be matched.
     """
     g = dense_graph(problem)
     if g.score.size == 0:
