@@ -35,7 +35,7 @@ pytest: $(STAMP) ## Run the test suite only
 
 test: lint typecheck pytest ## Lint, type-check and run every test (what CI runs)
 
-bench: $(STAMP) ## Quick benchmark suite (< 5 min) into bench-out/quick
+bench: $(STAMP) ## Quick benchmark suite (~20 s idle) into bench-out/quick
 	$(BIN)/python -m benchmarks.suite --quick --out bench-out/quick
 
 bench-full: $(STAMP) ## Full benchmark suite into bench-out/full
