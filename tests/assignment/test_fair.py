@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from matchsvc.assignment import assign
 from matchsvc.assignment._fair import _max_count, fair_threshold
 from matchsvc.assignment._flow import dense_graph
 from matchsvc.assignment._network import solve_graph
 from matchsvc.assignment._validate import validate
+from matchsvc.errors import InvalidInputError
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -33,3 +35,15 @@ def test_max_count_equals_the_flow_kernel_count(seed: int) -> None:
 def test_threshold_is_none_when_nothing_can_be_matched() -> None:
     problem = validate(np.ones((3, 2)), [0, 0], None, None, "fair", None)
     assert fair_threshold(problem) is None
+
+
+def test_fair_refuses_a_block_source_too_large_to_hold() -> None:
+    class Huge:
+        shape = (10_000, 5_000)
+
+        def block(self, i0: int, i1: int) -> np.ndarray:  # never reached
+            raise AssertionError("read")
+
+    with pytest.raises(InvalidInputError, match="objective='total'") as err:
+        assign(Huge(), capacity=2, objective="fair")
+    assert err.value.field == "objective"

@@ -78,7 +78,8 @@ def assign(
         False forbids a pair.
     objective : {"total", "fair"}
         ``"total"`` maximises the sum of matched scores; ``"fair"`` maximises the lowest
-        matched score, then the sum.
+        matched score, then the sum; it holds every allowed pair in memory, so a block source
+        of more than 25 million pairs is refused.
     min_score : float, optional
         Pairs scoring below it are forbidden.
     solver : str or Solver

@@ -10,8 +10,13 @@ from scipy.sparse.csgraph import maximum_flow
 from matchsvc.assignment._flow import dense_graph
 from matchsvc.assignment._network import Graph
 from matchsvc.assignment._types import Problem, Solver, SolverResult
+from matchsvc.errors import InvalidInputError
 
-__all__ = ["fair_threshold", "solve_fair"]
+__all__ = ["FAIR_BLOCK_LIMIT", "fair_threshold", "solve_fair"]
+
+# The threshold search holds every allowed pair in memory (~40 bytes each); a block source
+# larger than this many cells is refused rather than materialised.
+FAIR_BLOCK_LIMIT = 25_000_000
 
 
 def _max_count(g: Graph, problem: Problem, keep: npt.NDArray[np.bool_]) -> int:
@@ -61,6 +66,17 @@ def fair_threshold(problem: Problem) -> float | None:
 
 
 def solve_fair(problem: Problem, solver: Solver) -> SolverResult:
-    """Solve with ``min_score`` raised to :func:`fair_threshold` using ``solver``."""
+    """Solve with ``min_score`` raised to :func:`fair_threshold` using ``solver``.
+
+    Raises InvalidInputError for a block source of more than ``FAIR_BLOCK_LIMIT`` cells.
+    """
+    n, m = problem.shape
+    if not problem.is_dense and n * m > FAIR_BLOCK_LIMIT:
+        raise InvalidInputError(
+            f"objective='fair' reads every pair into memory; {n} x {m} = {n * m:,} pairs from "
+            f"a block source is more than {FAIR_BLOCK_LIMIT:,}. Use objective='total', or "
+            "raise min_score to the lowest score you accept",
+            field="objective",
+        )
     t = fair_threshold(problem)
     return solver.solve(problem if t is None else problem.with_min_score(t))
