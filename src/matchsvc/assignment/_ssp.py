@@ -43,9 +43,10 @@ _INF = np.inf
 
 @njit(cache=True)
 def _push(hk, hv, size, key, val):  # type: ignore[no-untyped-def]
+    """Push ``(key, val)`` on the 4-ary min-heap ``hk/hv[:size]`` (ordered by key, then val)."""
     i = size
     while i > 0:
-        p = (i - 1) >> 1
+        p = (i - 1) >> 2
         if hk[p] < key or (hk[p] == key and hv[p] < val):
             break
         hk[i] = hk[p]
@@ -58,6 +59,7 @@ def _push(hk, hv, size, key, val):  # type: ignore[no-untyped-def]
 
 @njit(cache=True)
 def _pop(hk, hv, size):  # type: ignore[no-untyped-def]
+    """Pop the smallest ``(key, val)`` of the 4-ary min-heap; returns it and the new size."""
     key = hk[0]
     val = hv[0]
     size -= 1
@@ -66,15 +68,19 @@ def _pop(hk, hv, size):  # type: ignore[no-untyped-def]
         v = hv[size]
         i = 0
         while True:
-            c = 2 * i + 1
+            c = 4 * i + 1
             if c >= size:
                 break
-            if c + 1 < size and (hk[c + 1] < hk[c] or (hk[c + 1] == hk[c] and hv[c + 1] < hv[c])):
-                c += 1
-            if hk[c] < k or (hk[c] == k and hv[c] < v):
-                hk[i] = hk[c]
-                hv[i] = hv[c]
-                i = c
+            # The smallest of up to four children.
+            end = min(c + 4, size)
+            b = c
+            for q in range(c + 1, end):
+                if hk[q] < hk[b] or (hk[q] == hk[b] and hv[q] < hv[b]):
+                    b = q
+            if hk[b] < k or (hk[b] == k and hv[b] < v):
+                hk[i] = hk[b]
+                hv[i] = hv[b]
+                i = b
             else:
                 break
         hk[i] = k
