@@ -7,8 +7,9 @@ The run is in a fresh subprocess so its peak RSS is its own; the certificate is 
 ``verify_certificate`` (another full pass over the blocks) outside the timed solve.
 
 Then a re-match: ``--change`` (default 1%) of the mentees rewrite their profiles (their vectors
-move next to other mentees'), and the changed problem is solved twice in the same run, warm
-(``assign(..., warm_start=first)``) and cold; both must reach the same total.
+move next to other mentees'), and the changed problem is solved twice in the same run: warm (a
+``pricing`` solver started from the first answer, what ``assign(..., warm_start=first)`` builds,
+kept here for its pass counts) and cold; both must reach the same total.
 
     python benchmarks/bench_large.py --out bench-out                   # 100,000 x 10,000, cap 10
     python benchmarks/bench_large.py --n 20000 --m 2000 --capacity 10  # smaller
