@@ -29,7 +29,7 @@ def test_max_count_equals_the_flow_kernel_count(seed: int) -> None:
         np.cumsum(np.bincount(g.rows[keep], minlength=n), out=ptr[1:])
         sub = type(g)(n, m, ptr, g.col[keep], g.score[keep])
         expected = int(solve_graph(sub, problem.demand, problem.capacity).used.sum())
-        assert _max_count(g, problem, keep) == expected
+        assert _max_count(problem, g.rows[keep], g.col[keep]) == expected
 
 
 def test_threshold_is_none_when_nothing_can_be_matched() -> None:

@@ -8,26 +8,26 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import maximum_flow
 
 from matchsvc.assignment._flow import dense_graph
-from matchsvc.assignment._network import Graph
 from matchsvc.assignment._types import Problem, Solver, SolverResult
 from matchsvc.errors import InvalidInputError
 
 __all__ = ["FAIR_BLOCK_LIMIT", "fair_threshold", "solve_fair"]
+
+IntArray = npt.NDArray[np.int64]
 
 # The threshold search holds every allowed pair in memory (~40 bytes each); a block source
 # larger than this many cells is refused rather than materialised.
 FAIR_BLOCK_LIMIT = 25_000_000
 
 
-def _max_count(g: Graph, problem: Problem, keep: npt.NDArray[np.bool_]) -> int:
-    """Maximum matched count using only the arcs in ``keep`` (scores ignored).
+def _max_count(problem: Problem, rows: IntArray, cols: IntArray) -> int:
+    """Maximum matched count using only the allowed pairs ``(rows[k], cols[k])``.
 
     An integer maximum flow (Dinic, scipy) on source -> mentee (``demand``) -> mentor (1 per
     allowed pair) -> sink (``capacity``); counts are clipped to the node degrees (which bound
     them anyway) so they fit scipy's int32 capacities.
     """
-    n, m = g.n, g.m
-    rows, cols = g.rows[keep], g.col[keep]
+    n, m = problem.shape
     src, snk = n + m, n + m + 1
     heads = np.concatenate([np.full(n, src), rows, n + np.arange(m)])
     tails = np.concatenate([np.arange(n), n + cols, np.full(m, snk)])
@@ -51,14 +51,16 @@ def fair_threshold(problem: Problem) -> float | None:
     g = dense_graph(problem)
     if g.score.size == 0:
         return None
-    target = _max_count(g, problem, np.ones(g.score.size, dtype=np.bool_))
+    rows = g.rows  # derived from the CSR pointers: computed once, not per probe
+    target = _max_count(problem, rows, g.col)
     if target == 0:
         return None
     values = np.unique(g.score)
     lo, hi = 0, values.size - 1  # invariant: values[lo] reaches the target
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if _max_count(g, problem, g.score >= values[mid]) == target:
+        keep = g.score >= values[mid]
+        if _max_count(problem, rows[keep], g.col[keep]) == target:
             lo = mid
         else:
             hi = mid - 1
