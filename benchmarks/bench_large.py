@@ -107,7 +107,7 @@ def run_child(
     rss_solve = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out: dict[str, object] = {
         "seconds": secs, "matched": res.n_matched, "total": res.total, "optimal": res.optimal,
-        "rounds": solver.stats.rounds, "passes": solver.stats.passes, "arcs": solver.stats.arcs,
+        "rounds": res.stats["rounds"], "passes": res.stats["passes"], "arcs": res.stats["arcs"],
         "block_calls": src.calls, "peak_mib_solve": rss_solve,
     }  # fmt: skip
     if verify:
@@ -126,7 +126,7 @@ def run_child(
         t0 = time.perf_counter()
         cold = assign(src2, capacity=cap, solver=cold_solver)
         out["rematch_cold_seconds"] = time.perf_counter() - t0
-        out["rematch_passes_warm_cold"] = [warm_solver.stats.passes, cold_solver.stats.passes]
+        out["rematch_passes_warm_cold"] = [warm.stats["passes"], cold.stats["passes"]]
         out["rematch_totals_equal"] = bool(abs(warm.total - cold.total) <= 1e-9 * abs(cold.total))
         out["rematch_optimal"] = warm.optimal and cold.optimal
         moved = {tuple(p) for p in res.pairs.tolist()} - {tuple(p) for p in warm.pairs.tolist()}

@@ -48,19 +48,19 @@ def test_small_lists_match_reference(kind: str) -> None:
         check_assignment(a, s, cap, dem, ok, ms)
         okm = ok if ms is None else ok & (s >= ms)
         count, total = ortools_optimum(s.astype(np.int64), cap, dem, okm)
-        assert (a.n_matched, a.total) == (count, total), (kind, seed, solver.stats)
+        assert (a.n_matched, a.total) == (count, total), (kind, seed, dict(a.stats))
         ref = assign(s, capacity=cap, demand=dem, allowed=ok, min_score=ms, solver="flow")
         assert (a.n_matched, a.total) == (ref.n_matched, ref.total)
         assert verify_certificate(a, s, cap, dem, ok, ms).valid
-        assert solver.stats.rounds >= 1 and solver.stats.passes >= 2
+        assert a.stats["rounds"] >= 1 and a.stats["passes"] >= 2
 
 
 def test_rounds_resume_instead_of_resolving() -> None:
     s, cap, _, _ = _instance(3, "tight")
     solver = PricingSolver(k=1, extra=0, kcache=2)
     a = assign(s, capacity=cap, solver=solver)
-    assert a.optimal and solver.stats.added > 0 and solver.stats.rounds > 1
-    assert solver.stats.cold_solves == 1  # only the first round starts from an empty flow
+    assert a.optimal and a.stats["added"] > 0 and a.stats["rounds"] > 1
+    assert a.stats["cold_solves"] == 1  # only the first round starts from an empty flow
 
 
 @pytest.mark.parametrize("change", ["scores", "capacity", "forbid", "same"])
@@ -82,7 +82,7 @@ def test_warm_start_after_small_change(change: str) -> None:
     a = assign(s2, capacity=cap2, allowed=ok2, solver=solver)
     ref = assign(s2, capacity=cap2, allowed=ok2, solver="flow")
     check_assignment(a, s2, cap2, None, ok2)
-    assert solver.stats.warm_started and solver.stats.cold_solves == 0
+    assert a.stats["warm_started"] and a.stats["cold_solves"] == 0
     assert (a.n_matched, a.total) == (ref.n_matched, pytest.approx(ref.total, abs=1e-9))
     assert verify_certificate(a, s2, cap2, None, ok2).valid
     if change == "same":

@@ -1,13 +1,15 @@
 """Exact capacity-constrained mentee-mentor assignment (pure numpy/scipy/numba).
 
 Public API: :func:`assign` returns an :class:`Assignment`; :func:`verify_certificate` checks
-the dual certificate of the exact solvers against the full score matrix.
+the dual certificate of the exact solvers against the full score matrix. :class:`MoveLimitSolver`
+adds a side constraint (keep most of given pairs) that ``assign`` runs like any solver object.
 """
 
 from __future__ import annotations
 
 from matchsvc.assignment._assign import assign
 from matchsvc.assignment._certificate import CertificateReport, verify_certificate
+from matchsvc.assignment._milp import MoveLimitSolver
 from matchsvc.assignment._registry import SolverName
 from matchsvc.assignment._types import Assignment, BlockScores, Certificate, Solver
 
@@ -16,6 +18,7 @@ __all__ = [
     "BlockScores",
     "Certificate",
     "CertificateReport",
+    "MoveLimitSolver",
     "Solver",
     "SolverName",
     "assign",

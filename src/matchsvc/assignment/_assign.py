@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -49,6 +50,7 @@ def _finish(problem: Problem, res: SolverResult, name: str, objective: str) -> A
         optimal=res.optimal,
         objective=objective,
         certificate=res.certificate,
+        stats=MappingProxyType(dict(res.stats)),
     )
 
 
@@ -64,60 +66,50 @@ def assign(
 ) -> Assignment:
     """Match mentees to mentors: as many pairs as possible, then the best scores.
 
-    Parameters
-    ----------
-    scores : array_like, shape (n_mentees, n_mentors), or BlockScores
-        Compatibility, higher is better (any real dtype; used as float64, never rescaled).
-        An object with ``shape`` and ``block(i0, i1)`` (rows ``i0:i1``) is read block by
-        block by the ``pricing`` solver and never materialised as a whole.
-    capacity : array_like of int, shape (n_mentors,) or scalar, optional
-        Mentees each mentor can take (default 1).
-    demand : array_like of int, shape (n_mentees,) or scalar, optional
-        Mentors each mentee wants (default 1); never the same mentor twice.
-    allowed : ndarray of bool, shape (n_mentees, n_mentors), optional
-        False forbids a pair.
-    objective : {"total", "fair"}
-        ``"total"`` maximises the sum of matched scores; ``"fair"`` maximises the lowest
-        matched score, then the sum; it holds every allowed pair in memory, so a block source
-        of more than 25 million pairs is refused.
-    min_score : float, optional
-        Pairs scoring below it are forbidden.
-    solver : str or Solver
-        ``"auto"`` (default), ``"flow"``, ``"pricing"``, ``"hungarian"`` (exact) or the
-        baselines ``"greedy"``, ``"stable"``, ``"random"``; or a solver object.
-    warm_start : Assignment, optional
-        A previous result with a certificate (solver ``flow`` or ``pricing``) for a problem of
-        the same shape, e.g. before a small change of scores, capacities or allowed pairs. Its
-        pairs that still fit and its dual prices start the ``pricing`` solver (``solver`` must
-        be ``"auto"`` or ``"pricing"``). The result is the same exact optimum as without it;
-        a good start only saves time.
+    Args:
+        scores: array-like ``(n_mentees, n_mentors)`` of compatibility, higher is better (any
+            real dtype; used as float64, never rescaled), or a :class:`BlockScores`: an object
+            with ``shape`` and ``block(i0, i1)`` (rows ``i0:i1``), read block by block by the
+            ``pricing`` solver and never materialised as a whole.
+        capacity: ints ``(n_mentors,)`` or a scalar: mentees each mentor can take (default 1).
+        demand: ints ``(n_mentees,)`` or a scalar: mentors each mentee wants (default 1); never
+            the same mentor twice.
+        allowed: bool ``(n_mentees, n_mentors)``; False forbids a pair.
+        objective: ``"total"`` maximises the sum of matched scores; ``"fair"`` maximises the
+            lowest matched score, then the sum; it holds every allowed pair in memory, so a
+            block source of more than 25 million pairs is refused.
+        min_score: pairs scoring below it are forbidden.
+        solver: ``"auto"`` (default), ``"flow"``, ``"pricing"``, ``"hungarian"`` (exact) or the
+            baselines ``"greedy"``, ``"stable"``, ``"random"``; or an object implementing
+            :class:`Solver`.
+        warm_start: a previous result with a certificate (solver ``flow`` or ``pricing``) for a
+            problem of the same shape, e.g. before a small change of scores, capacities or
+            allowed pairs. Its pairs that still fit and its dual prices start the ``pricing``
+            solver (``solver`` must be ``"auto"`` or ``"pricing"``). The result is the same
+            exact optimum as without it; a good start only saves time.
 
-    Returns
-    -------
-    Assignment
-        ``pairs`` sorted lexicographically (int64 ``(k, 2)``), float64 ``scores``, ``total``,
-        ``unmatched`` and ``loads`` (int64), the solver name, ``optimal`` and, for ``flow``
-        and ``pricing``, a :class:`Certificate`.
+    Returns:
+        An :class:`Assignment`: ``pairs`` sorted lexicographically (int64 ``(k, 2)``), float64
+        ``scores``, ``total``, ``unmatched`` and ``loads`` (int64), the solver name, ``optimal``,
+        for ``flow`` and ``pricing`` a :class:`Certificate`, and the solver's ``stats``.
 
-    Raises
-    ------
-    InvalidInputError
-        Bad shapes, NaN/inf scores, negative or non-integer counts, unknown objective or
-        solver (``field`` names the argument).
+    Raises:
+        InvalidInputError: bad shapes, NaN/inf scores, negative or non-integer counts, unknown
+            objective or solver (``field`` names the argument).
 
-    Notes
-    -----
-    Formulation (a transportation problem / b-matching): with ``x_ij in {0, 1}``,
-    ``sum_j x_ij <= demand_i``, ``sum_i x_ij <= capacity_j`` and ``x_ij = 0`` on forbidden
-    pairs, first maximise ``sum x_ij`` (matched count); among maximum-count solutions maximise
-    ``sum s_ij x_ij`` (``"total"``), or maximise ``min s_ij`` over matched pairs and then the
-    sum (``"fair"``, a bottleneck objective solved by binary search on the threshold). See
-    Ahuja, Magnanti & Orlin, *Network Flows* (1993), ch. 9 (min-cost flow) and 12 (matching).
+    Notes:
+        Formulation (a transportation problem / b-matching): with ``x_ij in {0, 1}``,
+        ``sum_j x_ij <= demand_i``, ``sum_i x_ij <= capacity_j`` and ``x_ij = 0`` on forbidden
+        pairs, first maximise ``sum x_ij`` (matched count); among maximum-count solutions
+        maximise ``sum s_ij x_ij`` (``"total"``), or maximise ``min s_ij`` over matched pairs
+        and then the sum (``"fair"``, a bottleneck objective solved by binary search on the
+        threshold). See Ahuja, Magnanti & Orlin, *Network Flows* (1993), ch. 9 (min-cost flow)
+        and 12 (matching).
 
-    Determinism: the result is a function of the input values only. When several optimal
-    solutions exist, the exact solvers break ties by processing mentees in index order
-    (Dijkstra ties by node index: mentees before mentors, smaller index first); baselines
-    document their own order. Same input gives byte-identical arrays.
+        Determinism: the result is a function of the input values only. When several optimal
+        solutions exist, the exact solvers break ties by processing mentees in index order
+        (Dijkstra ties by node index: mentees before mentors, smaller index first); baselines
+        document their own order. Same input gives byte-identical arrays.
     """
     problem = validate(scores, capacity, demand, allowed, objective, min_score)
     impl = resolve_solver(solver, problem, warm_start)

@@ -26,16 +26,15 @@ class FlowSolver:
     Supports demand > 1, capacities and forbidden pairs; returns the maximum number of matched
     pairs and, among those, the maximum total score, with dual prices as a certificate.
 
-    Notes
-    -----
-    Formulation: maximise ``sum s_ij x_ij`` lexicographically after ``sum x_ij``, subject to
-    ``sum_j x_ij <= demand_i``, ``sum_i x_ij <= capacity_j``, ``x_ij in {0, 1}`` and
-    ``x_ij = 0`` on forbidden pairs; as a network: source -> mentee (capacity ``demand_i``,
-    cost 0) -> mentor (capacity 1, cost ``-s_ij``) -> sink (capacity ``capacity_j``, cost 0).
-    Successive shortest paths keep every intermediate flow min-cost for its value
-    (Ahuja, Magnanti & Orlin, *Network Flows*, 1993, section 9.7; Jonker & Volgenant,
-    Computing 38, 1987, for the row-by-row Dijkstra with potentials), so augmenting until no
-    path remains yields max-count-then-min-cost without any big-M constant.
+    Notes:
+        Formulation: maximise ``sum s_ij x_ij`` lexicographically after ``sum x_ij``, subject to
+        ``sum_j x_ij <= demand_i``, ``sum_i x_ij <= capacity_j``, ``x_ij in {0, 1}`` and
+        ``x_ij = 0`` on forbidden pairs; as a network: source -> mentee (capacity ``demand_i``,
+        cost 0) -> mentor (capacity 1, cost ``-s_ij``) -> sink (capacity ``capacity_j``, cost 0).
+        Successive shortest paths keep every intermediate flow min-cost for its value
+        (Ahuja, Magnanti & Orlin, *Network Flows*, 1993, section 9.7; Jonker & Volgenant,
+        Computing 38, 1987, for the row-by-row Dijkstra with potentials), so augmenting until no
+        path remains yields max-count-then-min-cost without any big-M constant.
     """
 
     name = "flow"

@@ -14,10 +14,9 @@ class GreedySolver:
     """Take allowed pairs by decreasing score (ties: smaller mentee, then smaller mentor index)
     while both sides have room. Not exact (``optimal=False``); a benchmark baseline.
 
-    Notes
-    -----
-    A 1/2-approximation of the maximum-weight b-matching (Avis, "A survey of heuristics for
-    the weighted matching problem", Networks 13, 1983).
+    Notes:
+        A 1/2-approximation of the maximum-weight b-matching (Avis, "A survey of heuristics for
+        the weighted matching problem", Networks 13, 1983).
     """
 
     name = "greedy"

@@ -17,18 +17,17 @@ class HungarianSolver:
     """``scipy.optimize.linear_sum_assignment`` on the matrix with mentor ``j`` repeated
     ``capacity[j]`` times (clipped to the number of mentees). Demand must be 0 or 1.
 
-    Notes
-    -----
-    LSAP on an ``n x C`` matrix assigns exactly ``K = min(n, C)`` entries. Without forbidden
-    pairs that count is the maximum, and minimising ``-s`` maximises the total. With forbidden
-    pairs each allowed entry costs ``smax - s_ij`` (in ``[0, R]``, ``R = smax - smin``; a
-    constant shift changes every K-entry solution by the same amount) and each forbidden entry
-    costs ``B = 2 K R + 1``. A solution using ``f`` forbidden entries costs at least ``f B`` and
-    at most ``f B + K R``; since ``B > K R``, fewer forbidden entries always win, so the allowed
-    entries of the optimum form a maximum-cardinality matching of maximum total. Forbidden
-    entries are dropped from the result, and the cardinality is checked against
-    ``scipy.sparse.csgraph.maximum_bipartite_matching`` (Hopcroft-Karp). Reference: Crouse,
-    "On implementing 2D rectangular assignment algorithms", IEEE TAES 52(4), 2016.
+    Notes:
+        LSAP on an ``n x C`` matrix assigns exactly ``K = min(n, C)`` entries. Without forbidden
+        pairs that count is the maximum, and minimising ``-s`` maximises the total. With forbidden
+        pairs each allowed entry costs ``smax - s_ij`` (in ``[0, R]``, ``R = smax - smin``; a
+        constant shift changes every K-entry solution by the same amount) and each forbidden entry
+        costs ``B = 2 K R + 1``. A solution using ``f`` forbidden entries costs at least ``f B`` and
+        at most ``f B + K R``; since ``B > K R``, fewer forbidden entries always win, so the allowed
+        entries of the optimum form a maximum-cardinality matching of maximum total. Forbidden
+        entries are dropped from the result, and the cardinality is checked against
+        ``scipy.sparse.csgraph.maximum_bipartite_matching`` (Hopcroft-Karp). Reference: Crouse,
+        "On implementing 2D rectangular assignment algorithms", IEEE TAES 52(4), 2016.
     """
 
     name = "hungarian"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -29,7 +29,7 @@ _REPAIR_TOL = 1e-12
 
 @dataclass
 class PricingStats:
-    """What the last :meth:`PricingSolver.solve` did (for benchmarks and tests)."""
+    """What one :meth:`PricingSolver.solve` call did; returned as ``Assignment.stats``."""
 
     rounds: int = 0
     passes: int = 0
@@ -107,7 +107,8 @@ class PricingSolver:
     best pairs by reduced value; the next rounds price only that cache (cheap), and a new
     full pass is made when the cache has no violator left. The pass that finds no violation
     over all pairs, with the node conditions holding, proves the certificate for **all**
-    pairs, so ``optimal=True`` is proven, not assumed. ``stats`` records rounds and passes.
+    pairs, so ``optimal=True`` is proven, not assumed. The result's ``stats`` count rounds and
+    passes.
 
     Only score blocks are read, float32 blocks as they are (values widened to float64 one by
     one), so a :class:`BlockScores` source of any size works with memory proportional to the
@@ -119,15 +120,14 @@ class PricingSolver:
     seeds the potentials and ranks the first candidates by reduced score; the result is exact
     whatever the start (a bad start only costs time).
 
-    Notes
-    -----
-    Linear-programming column generation / pricing (Dantzig & Wolfe 1960; for assignment
-    see Bertsekas, *Network Optimization*, 1998, sec. 7.3, and the sparse "candidate list"
-    technique of Jonker & Volgenant 1987); re-optimisation after adding arcs follows the
-    primal-dual repair of successive shortest paths (Ahuja, Magnanti & Orlin, *Network Flows*,
-    1993, sec. 9.7). Optimality: the potentials give every arc of the full residual graph a
-    non-negative reduced cost (no negative cycle: min cost for the count) and no full-graph
-    arc crosses the reachable set (max count).
+    Notes:
+        Linear-programming column generation / pricing (Dantzig & Wolfe 1960; for assignment
+        see Bertsekas, *Network Optimization*, 1998, sec. 7.3, and the sparse "candidate list"
+        technique of Jonker & Volgenant 1987); re-optimisation after adding arcs follows the
+        primal-dual repair of successive shortest paths (Ahuja, Magnanti & Orlin, *Network Flows*,
+        1993, sec. 9.7). Optimality: the potentials give every arc of the full residual graph a
+        non-negative reduced cost (no negative cycle: min cost for the count) and no full-graph
+        arc crosses the reachable set (max count).
     """
 
     name = "pricing"
@@ -146,7 +146,6 @@ class PricingSolver:
         self.kcache = kcache
         self.max_rounds = max_rounds
         self.warm_start = warm_start
-        self.stats = PricingStats()
 
     # -- candidates -------------------------------------------------------------------------
 
@@ -197,6 +196,7 @@ class PricingSolver:
         g: Graph,
         sol: NetworkSolution,
         tol: float,
+        stats: PricingStats,
     ) -> tuple[IntArray, FloatArray, int, int]:
         """Each row's ``kcache`` best unmatched pairs by reduced value (cut-crossing pairs by
         score for rows on the source side), as (keys, scores), and the counts of violations
@@ -228,7 +228,7 @@ class PricingSolver:
             if cnt:
                 out_keys.append(oi[:cnt] * m + oj[:cnt])
                 out_s.append(os_[:cnt].copy())
-        self.stats.passes += 1
+        stats.passes += 1
         if not out_keys:
             return np.zeros(0, np.int64), np.zeros(0), n_neg, n_cut
         return np.concatenate(out_keys), np.concatenate(out_s), n_neg, n_cut
@@ -236,13 +236,16 @@ class PricingSolver:
     # -- solve ------------------------------------------------------------------------------
 
     def solve(self, problem: Problem) -> SolverResult:
-        """Solve exactly; ``optimal`` is True once pricing finds no violated pair."""
-        self.stats = PricingStats()
+        """Solve exactly; ``optimal`` is True once pricing finds no violated pair.
+
+        The result's ``stats`` are :class:`PricingStats` as a dict (rounds, passes, arcs, ...).
+        """
+        stats = PricingStats()
         n, m = problem.shape
         blocks = _Blocks(problem)
         seed = _seed(self.warm_start, problem) if self.warm_start is not None else None
         keys, vals, seed_keys, seed_s, scale = self._candidates(problem, blocks, seed)
-        self.stats.passes += 1
+        stats.passes += 1
         warm: WarmStart | None = None
         if seed is not None:
             keys, vals = _merge(keys, vals, seed_keys, seed_s)
@@ -253,7 +256,7 @@ class PricingSolver:
                 source_potential=seed.source_potential,
                 sink_potential=seed.sink_potential,
             )
-            self.stats.warm_started = True
+            stats.warm_started = True
         transposed = int(problem.demand.sum()) > int(problem.capacity.sum())
         phase2 = False
         retry_all = True
@@ -261,7 +264,7 @@ class PricingSolver:
         cache_k = np.zeros(0, dtype=np.int64)
         cache_s = np.zeros(0)
         for _ in range(self.max_rounds):
-            self.stats.rounds += 1
+            stats.rounds += 1
             rows, cols = keys // m, keys % m
             ptr = np.zeros(n + 1, dtype=np.int64)
             np.cumsum(np.bincount(rows, minlength=n), out=ptr[1:])
@@ -273,13 +276,13 @@ class PricingSolver:
             )  # fmt: skip
             cert = sol.certificate
             if warm is None:
-                self.stats.cold_solves += 1
+                stats.cold_solves += 1
             pscale = max(pscale, _pot_scale(scale, cert))
             tol = _ADD_TOL * pscale
             new_k, new_s = _violators(cache_k, cache_s, keys, m, sol, tol)
             n_neg = n_cut = 0
             if not new_k.size:
-                cache_k, cache_s, n_neg, n_cut = self._price(problem, blocks, g, sol, tol)
+                cache_k, cache_s, n_neg, n_cut = self._price(problem, blocks, g, sol, tol, stats)
                 new_k, new_s = _violators(cache_k, cache_s, keys, m, sol, tol)
             warm = WarmStart(sol.used, *_pots(cert))
             if new_k.size:
@@ -288,7 +291,7 @@ class PricingSolver:
                 used = np.zeros(keys.size, dtype=np.bool_)
                 used[np.searchsorted(keys, old[sol.used])] = True
                 warm = WarmStart(used, *_pots(cert))
-                self.stats.added += int(new_k.size)
+                stats.added += int(new_k.size)
                 retry_all = bool(cert.reach_mentees.any())
                 continue
             if n_neg or n_cut:
@@ -312,10 +315,14 @@ class PricingSolver:
                     raise RuntimeError("pricing: node conditions of the certificate fail")
                 warm, cold_retry, phase2 = None, True, True
                 continue
-            self.stats.arcs = int(keys.size)
+            stats.arcs = int(keys.size)
             pairs = np.stack([g.rows[sol.used], g.col[sol.used]], axis=1)
             return SolverResult(
-                pairs=pairs, optimal=True, certificate=cert, scores=g.score[sol.used]
+                pairs=pairs,
+                optimal=True,
+                certificate=cert,
+                scores=g.score[sol.used],
+                stats=asdict(stats),
             )
         raise RuntimeError(f"pricing did not converge in {self.max_rounds} rounds")
 

@@ -14,9 +14,8 @@ class RandomSolver:
     """Take allowed pairs in a uniformly random order (``numpy.random.default_rng(seed)``)
     while both sides have room. Deterministic for a given ``seed``; ``optimal=False``.
 
-    Notes
-    -----
-    The floor of the benchmark: a maximal (not maximum) b-matching ignoring scores.
+    Notes:
+        The floor of the benchmark: a maximal (not maximum) b-matching ignoring scores.
     """
 
     name = "random"

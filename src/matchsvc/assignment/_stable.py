@@ -18,10 +18,9 @@ class StableSolver:
     mentors: higher score first, ties by smaller mentee index). Not exact for the total
     (``optimal=False``); a benchmark baseline.
 
-    Notes
-    -----
-    Deferred acceptance, Gale & Shapley, "College admissions and the stability of marriage",
-    Amer. Math. Monthly 69, 1962 (the college-admissions form handles capacities).
+    Notes:
+        Deferred acceptance, Gale & Shapley, "College admissions and the stability of marriage",
+        Amer. Math. Monthly 69, 1962 (the college-admissions form handles capacities).
     """
 
     name = "stable"

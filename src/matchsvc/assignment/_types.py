@@ -10,7 +10,9 @@ Invariants (checked by the conformance tests):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -75,26 +77,20 @@ class Certificate:
 class Assignment:
     """The result of :func:`matchsvc.assignment.assign`.
 
-    Attributes
-    ----------
-    pairs : ndarray of int64, shape (k, 2)
-        ``(mentee, mentor)`` index pairs, sorted lexicographically, no duplicates.
-    scores : ndarray of float64, shape (k,)
-        The score of each pair, aligned with ``pairs``.
-    total : float
-        ``scores.sum()`` (summed in pair order).
-    unmatched : ndarray of int64, shape (n_mentees,)
-        Demand left unmet per mentee.
-    loads : ndarray of int64, shape (n_mentors,)
-        Mentees assigned per mentor.
-    solver : str
-        Name of the solver that produced the pairs (``"auto"`` is resolved).
-    optimal : bool
-        True only when the solver is exact (and, where it produces one, the certificate holds).
-    objective : str
-        ``"total"`` or ``"fair"``.
-    certificate : Certificate or None
-        Dual prices and a minimum cut where the solver provides them.
+    Attributes:
+        pairs: int64 ``(k, 2)`` ``(mentee, mentor)`` index pairs, sorted lexicographically,
+            no duplicates.
+        scores: float64 ``(k,)``, the score of each pair, aligned with ``pairs``.
+        total: ``scores.sum()`` (summed in pair order).
+        unmatched: int64 ``(n_mentees,)``, demand left unmet per mentee.
+        loads: int64 ``(n_mentors,)``, mentees assigned per mentor.
+        solver: name of the solver that produced the pairs (``"auto"`` is resolved).
+        optimal: True only when the solver is exact (and, where it produces one, the
+            certificate holds).
+        objective: ``"total"`` or ``"fair"``.
+        certificate: dual prices and a minimum cut where the solver provides them.
+        stats: what the solver did (e.g. the ``pricing`` solver's rounds and passes); empty for
+            solvers that report nothing. Informational: never part of the answer's contract.
     """
 
     pairs: IntArray
@@ -106,6 +102,9 @@ class Assignment:
     optimal: bool
     objective: str
     certificate: Certificate | None = field(default=None, compare=False)
+    stats: Mapping[str, int | float | bool] = field(
+        default_factory=lambda: MappingProxyType({}), compare=False
+    )
 
     @property
     def n_matched(self) -> int:
@@ -181,13 +180,18 @@ class Problem:
 
 @dataclass(frozen=True)
 class SolverResult:
-    """What a solver returns: the matched pairs (any order) and whether optimality is proven;
-    ``scores`` (aligned with ``pairs``, read from the problem) saves a pass over a block source."""
+    """What a solver returns: the matched pairs (any order) and whether optimality is proven.
+
+    ``scores`` (aligned with ``pairs``, read from the problem) saves a pass over a block source;
+    ``stats`` reports what this solve did (solvers keep no state between calls, so one solver
+    object may serve several threads).
+    """
 
     pairs: IntArray
     optimal: bool
     certificate: Certificate | None = None
     scores: FloatArray | None = None
+    stats: Mapping[str, int | float | bool] = field(default_factory=dict)
 
 
 class Solver(Protocol):
