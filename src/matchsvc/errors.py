@@ -4,7 +4,7 @@
 
     MatchsvcError                 base class; never raised itself
     ├── InvalidInputError         the caller's data is wrong (shape, NaN, unknown id, bad weight)
-    │   └── InfeasibleError       well-formed, but the requested problem has no solution
+    ├── InfeasibleError           well-formed, but the requested problem has no solution
     ├── LimitExceededError        the input is larger than the configured limits allow
     ├── TimeBudgetExceededError   synchronous work ran past its time budget
     ├── BusyError                 every CPU slot is taken and the queue is full (retry later)
@@ -13,12 +13,15 @@
     └── ConfigError               the service's own settings or model are unusable (start-up)
 
 Every error carries a stable machine-readable ``code`` (used as the problem+json ``type``) and,
-where it applies, ``field``: the path of the offending input (``"mentors[3].capacity"``).
+where it applies, ``field``: the path of the offending input (``"mentors[3].capacity"``, built from a
+validation location by :func:`field_path`).
 Messages state the value found and the fix. Callers branch on the class or ``code``, never on
 message text.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 __all__ = [
     "BusyError",
@@ -30,6 +33,7 @@ __all__ = [
     "MatchsvcError",
     "NotFoundError",
     "TimeBudgetExceededError",
+    "field_path",
 ]
 
 
@@ -50,8 +54,12 @@ class InvalidInputError(MatchsvcError, ValueError):
     code = "invalid-input"
 
 
-class InfeasibleError(InvalidInputError):
-    """The input is valid but asks for something impossible (e.g. a locked pair that is forbidden)."""
+class InfeasibleError(MatchsvcError):
+    """The input is valid but asks for something impossible (e.g. a locked pair that is forbidden).
+
+    Not an :class:`InvalidInputError`: nothing in the input is malformed; the message says which
+    requirement cannot be met and how far it can be met (HTTP 422, ``type`` ``...:infeasible``).
+    """
 
     code = "infeasible"
 
@@ -94,3 +102,20 @@ class ConfigError(MatchsvcError):
     """The service cannot start: a setting is invalid or the model cannot be loaded."""
 
     code = "config-error"
+
+
+def field_path(loc: Sequence[int | str]) -> str:
+    """A validation location as the field path every door reports.
+
+    ``("mentees", 2, "capacity")`` -> ``"mentees[2].capacity"``. A leading ``"body"``,
+    ``"query"``, ``"path"`` or ``"header"`` (FastAPI's request locations) is dropped; the
+    location of the whole input gives ``""``.
+    """
+    parts = loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc
+    path = ""
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path

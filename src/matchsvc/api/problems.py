@@ -21,11 +21,13 @@ from matchsvc.errors import (
     BusyError,
     ConfigError,
     ConflictError,
+    InfeasibleError,
     InvalidInputError,
     LimitExceededError,
     MatchsvcError,
     NotFoundError,
     TimeBudgetExceededError,
+    field_path,
 )
 
 __all__ = ["PROBLEM_JSON", "install_problem_handlers", "problem_for", "problem_response"]
@@ -35,6 +37,7 @@ log = logging.getLogger("matchsvc.api")
 
 _STATUS: dict[type[MatchsvcError], tuple[int, str]] = {
     InvalidInputError: (422, "Invalid input"),
+    InfeasibleError: (422, "Infeasible problem"),
     LimitExceededError: (413, "Request too large"),
     TimeBudgetExceededError: (503, "Time budget exceeded"),
     BusyError: (429, "Too many requests"),
@@ -69,17 +72,6 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _field_path(loc: Sequence[int | str]) -> str:
-    """``("body", "mentees", 3, "capacity")`` -> ``"mentees[3].capacity"``."""
-    path = ""
-    for part in loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
-    return path or "body"
-
-
 def _status_of(exc: MatchsvcError) -> tuple[int, str]:
     for cls in type(exc).__mro__:
         if cls in _STATUS:
@@ -111,7 +103,10 @@ async def _matchsvc_error(request: Request, exc: Exception) -> JSONResponse:
 async def _request_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {"field": _field_path(err.get("loc", ())), "message": str(err.get("msg", "invalid"))}
+        {
+            "field": field_path(err.get("loc", ())) or "body",
+            "message": str(err.get("msg", "invalid")),
+        }
         for err in exc.errors()
     ]
     first = errors[0] if errors else {"field": "body", "message": "invalid request"}

@@ -33,7 +33,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from matchsvc.engine import Engine
-from matchsvc.errors import MatchsvcError
+from matchsvc.errors import MatchsvcError, field_path
 from matchsvc.jobs._store import Job, JobError, JobStore, Recovery
 
 __all__ = ["JobKind", "JobRunner", "render"]
@@ -63,13 +63,6 @@ def render(response: BaseModel) -> bytes:
     the same call, so a job's stored result is the synchronous endpoint's body.
     """
     return response.model_dump_json(by_alias=True).encode("utf-8")
-
-
-def _path(loc: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path
 
 
 class JobRunner:
@@ -246,7 +239,7 @@ class JobRunner:
             request = kind.request_model.model_validate(payload)
         except ValidationError as exc:
             first = exc.errors()[0]
-            field = _path(("payload", *first["loc"]))
+            field = field_path(("payload", *first["loc"]))
             return self.store.fail(
                 job.id,
                 JobError(
