@@ -156,16 +156,14 @@ def compare_on_profiles(
     Returns:
         ``{spec.name: SolverRun}``, evaluated on the service's scores and constraint mask.
     """
-    from matchsvc.matching import compatibility
+    from matchsvc.pipelines import score
     from matchsvc.scoring import EmbeddingCache, ScoringOptions
 
     if embedder is None:
         from matchsvc.scoring.encoder import load_encoder
 
         embedder = EmbeddingCache(load_encoder())
-    comp = compatibility(
-        mentees, mentors, ScoringOptions() if scoring is None else scoring, embedder
-    )
+    comp = score(mentees, mentors, ScoringOptions() if scoring is None else scoring, embedder)
     return compare_solvers(
         comp.scores,
         capacity=np.array([p.capacity for p in mentors], dtype=np.int64),

@@ -1,6 +1,6 @@
 """The service's pipeline, stage by stage, under a :class:`~benchmarks.metrics.StageRecorder`.
 
-:func:`run_pipeline` makes the same calls as :func:`matchsvc.matching.match` (which ``POST
+:func:`run_pipeline` makes the same calls as :func:`matchsvc.pipelines.match` (which ``POST
 /match`` runs), split so that each stage gets its own time and peak memory:
 
 ``embed``
@@ -8,7 +8,7 @@
     which is what :func:`matchsvc.scoring.build_compatibility` does first; done here as its own
     stage so that ``score`` afterwards finds every vector in the cache.
 ``score``
-    :func:`matchsvc.matching.compatibility`: validation, facets, mask. Any embedding it still
+    :meth:`matchsvc.problem.MatchProblem.build`: validation, facets, mask. Any embedding it still
     does is timed separately and reported as ``embed_inside_s`` (0 when ``embed`` covered all).
 ``solve``
     :func:`matchsvc.assignment.assign` on the scores, capacities, demands and mask.
@@ -114,9 +114,8 @@ def run_pipeline(
     Returns:
         A :class:`PipelineRun`.
     """
-    from matchsvc.assignment import assign
     from matchsvc.explain import SlotHolders, explain_pair, unmatched_reasons
-    from matchsvc.matching import compatibility
+    from matchsvc.problem import MatchProblem
     from matchsvc.scoring import ScoringOptions
 
     options = ScoringOptions() if scoring is None else scoring
@@ -129,27 +128,17 @@ def run_pipeline(
             extra["encoded"] = after - before
     timed = TimedEmbedder(embedder)
     with recorder.stage("score") as extra:
-        comp = compatibility(mentees, mentors, options, timed)
+        problem = MatchProblem.build(mentees, mentors, options, timed)
         extra["embed_inside_s"] = timed.seconds
-    capacity = np.array([p.capacity for p in mentors], dtype=np.int64)
-    demand = np.array([p.demand for p in mentees], dtype=np.int64)
-    allowed = np.asarray(comp.allowed, dtype=bool)
     with recorder.stage("solve"):
-        result = assign(
-            comp.scores,
-            capacity=capacity,
-            demand=demand,
-            allowed=allowed,
-            objective=objective,
-            solver=solver,
-        )
+        result = problem.solve(objective=objective, solver=solver)
     count = 0
     with recorder.stage("explain"):
         if explain:
             holders = SlotHolders(result.pairs, result.scores, len(mentors))
-            cap = capacity.tolist()
             for i, j in result.pairs.tolist():
-                explain_pair(comp, allowed, holders, cap, i, j)
+                explain_pair(problem, holders, i, j)
                 count += 1
-            unmatched_reasons(comp, allowed, allowed, holders, cap, result.unmatched)
-    return PipelineRun(comp, result, capacity, demand, allowed, count)
+            unmatched_reasons(problem, holders, result.unmatched)
+    allowed = np.asarray(problem.allowed, dtype=bool)
+    return PipelineRun(problem.comp, result, problem.capacity, problem.demand, allowed, count)

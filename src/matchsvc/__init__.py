@@ -27,9 +27,15 @@ from matchsvc.errors import (
     NotFoundError,
     TimeBudgetExceededError,
 )
-from matchsvc.matching import MatchOptions, MatchReport
+from matchsvc.pipelines import (
+    CurrentPair,
+    MatchOptions,
+    MatchReport,
+    PastPair,
+    RematchPolicy,
+    RematchReport,
+)
 from matchsvc.profiles import Availability, Communication, Profile
-from matchsvc.rematch import CurrentPair, PastPair, RematchPolicy, RematchReport
 from matchsvc.scoring import Constraints, Criterion, ScoringOptions
 
 __version__ = "0.1.0"

@@ -1,7 +1,7 @@
 """The ``matchsvc`` command line: ``serve`` the HTTP API, or ``match``/``recommend``/``rematch`` files.
 
 File commands read people from CSV, JSON or JSONL (by extension; see :mod:`matchsvc.fileio`),
-validate them with the API's request models, call the same :mod:`matchsvc.api.service` function
+validate them with the shared request models, call the same :mod:`matchsvc.service` function
 as the HTTP route, and write the response atomically. So ``matchsvc match`` answers exactly what
 ``POST /match`` answers for the same people and options.
 
@@ -196,7 +196,7 @@ def match_files(
     encoder: Encoder | None, mentees: Path, mentors: Path, options: Path | None, out: Path
 ) -> None:
     """``matchsvc match``: the files -> ``MatchRequest`` -> ``service.run_match`` -> ``out``."""
-    from matchsvc.api import schemas, service
+    from matchsvc import schemas, service
     from matchsvc.fileio import render_match
 
     def read(files: RequestFiles) -> schemas.MatchRequest:
@@ -219,7 +219,7 @@ def recommend_files(
     include_full: bool,
 ) -> None:
     """``matchsvc recommend``: the files -> ``RecommendRequest`` -> ``service.run_recommend``."""
-    from matchsvc.api import schemas, service
+    from matchsvc import schemas, service
     from matchsvc.fileio import render_recommend
 
     def read(files: RequestFiles) -> schemas.RecommendRequest:
@@ -245,7 +245,7 @@ def rematch_files(
     out: Path,
 ) -> None:
     """``matchsvc rematch``: the files -> ``RematchRequest`` -> ``service.run_rematch``."""
-    from matchsvc.api import schemas, service
+    from matchsvc import schemas, service
     from matchsvc.fileio import read_object, read_records, render_rematch
 
     def read(files: RequestFiles) -> schemas.RematchRequest:

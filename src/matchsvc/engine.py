@@ -18,16 +18,20 @@ from matchsvc.assignment import assign
 from matchsvc.budget import BudgetedEncoder, CheckpointedEmbedder
 from matchsvc.config import Settings
 from matchsvc.errors import ConfigError, LimitExceededError
-from matchsvc.matching import (
+from matchsvc.pipelines import (
+    CurrentPair,
     MatchOptions,
     MatchReport,
+    PastPair,
     Recommendation,
-    compatibility,
+    RematchPolicy,
+    RematchReport,
     match,
     recommend,
+    rematch,
+    score,
 )
 from matchsvc.profiles import Profile
-from matchsvc.rematch import CurrentPair, PastPair, RematchPolicy, RematchReport, rematch
 from matchsvc.scoring import Compatibility, EmbeddingCache, ScoringOptions
 from matchsvc.scoring.encoder import Encoder, bundled_model_path, load_encoder
 
@@ -171,7 +175,7 @@ class Engine:
     def match(
         self, mentees: Sequence[Profile], mentors: Sequence[Profile], options: MatchOptions
     ) -> MatchReport:
-        """Limits, then :func:`matchsvc.matching.match` with this engine's cached embeddings."""
+        """Limits, then :func:`matchsvc.pipelines.match` with this engine's cached embeddings."""
         self.check_limits(mentees, mentors)
         report = match(mentees, mentors, options, CheckpointedEmbedder(self.cache))
         self._observe(report.summary.timings_ms)
@@ -184,10 +188,10 @@ class Engine:
         options: MatchOptions,
         *,
         top_n: int = 5,
-        assigned: dict[str, int] | None = None,
+        assigned: Mapping[str, int] | None = None,
         only_available: bool = True,
     ) -> dict[str, tuple[Recommendation, ...]]:
-        """Limits, then :func:`matchsvc.matching.recommend`."""
+        """Limits, then :func:`matchsvc.pipelines.recommend`."""
         self.check_limits(mentees, mentors)
         return recommend(
             mentees,
@@ -208,7 +212,7 @@ class Engine:
         policy: RematchPolicy,
         options: MatchOptions,
     ) -> RematchReport:
-        """Limits, then :func:`matchsvc.rematch.rematch`."""
+        """Limits, then :func:`matchsvc.pipelines.rematch`."""
         self.check_limits(mentees, mentors)
         report = rematch(
             mentees, mentors, current, history, policy, options, CheckpointedEmbedder(self.cache)
@@ -221,7 +225,7 @@ class Engine:
     ) -> Compatibility:
         """Limits, then the compatibility matrix with every facet."""
         self.check_limits(mentees, mentors)
-        return compatibility(mentees, mentors, options, CheckpointedEmbedder(self.cache))
+        return score(mentees, mentors, options, CheckpointedEmbedder(self.cache))
 
     def _observe(self, timings_ms: Mapping[str, float]) -> None:
         if self.stage_observer is not None:

@@ -15,6 +15,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from matchsvc.problem import MatchProblem
 from matchsvc.scoring import Compatibility
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "UnmatchedReason",
     "explain_pair",
     "unmatched_reasons",
+    "unmatched_summary",
 ]
 
 ReasonCode = Literal["no_feasible_mentor", "capacity_exhausted", "below_min_score"]
@@ -125,7 +127,7 @@ def _feasible_order(comp: Compatibility, allowed: NDArray[np.bool_], i: int) -> 
 
 
 def _forgone(
-    comp: Compatibility, loads: SlotHolders, capacity: Sequence[int], i: int, j: int
+    comp: Compatibility, loads: SlotHolders, capacity: NDArray[np.int64], i: int, j: int
 ) -> ForgoneMentor:
     holders = sorted(loads.by_mentor[j], key=lambda h: (-h[1], h[0]))
     full = len(holders) >= capacity[j]
@@ -174,10 +176,8 @@ def _summary(
 
 
 def explain_pair(
-    comp: Compatibility,
-    allowed: NDArray[np.bool_],
+    problem: MatchProblem,
     loads: SlotHolders,
-    capacity: Sequence[int],
     i: int,
     j: int,
     *,
@@ -185,9 +185,12 @@ def explain_pair(
 ) -> Explanation:
     """Explain the pair (mentee i, mentor j) of an assignment whose slots ``loads`` records.
 
-    With ``with_forgone`` (an assignment), ``best_not_given`` is the best feasible mentor
-    ranked above j that the mentee did not get; without it (recommendations) it is None.
+    The mentor's rank counts the mentors in ``problem.allowed[i]``; a mentor is full when
+    ``loads`` holds ``problem.capacity[j]`` of their slots. With ``with_forgone`` (an
+    assignment), ``best_not_given`` is the best allowed mentor ranked above j that the mentee
+    did not get; without it (recommendations) it is None.
     """
+    comp, allowed = problem.comp, problem.allowed
     facets = {
         name: FacetShare(
             similarity=float(comp.facets[name][i, j]),
@@ -208,7 +211,7 @@ def explain_pair(
         candidates[list(loads.by_mentee.get(i, ()))] = False
         if candidates.any():
             best = int(np.argmax(np.where(candidates, row, -np.inf)))  # first max: lowest column
-            forgone = _forgone(comp, loads, capacity, i, best)
+            forgone = _forgone(comp, loads, problem.capacity, i, best)
     languages = comp.shared_languages(i, j)
     overlap = comp.pair_overlap_hours(i, j)
     n_feasible = int(feasible.sum())
@@ -226,33 +229,29 @@ def explain_pair(
 
 
 def unmatched_reasons(
-    comp: Compatibility,
-    allowed: NDArray[np.bool_],
-    before_min_score: NDArray[np.bool_],
+    problem: MatchProblem,
     loads: SlotHolders,
-    capacity: Sequence[int],
     unmet: NDArray[np.int64],
     *,
     top: int = 3,
 ) -> list[UnmatchedReason]:
     """One reason per mentee with unmet demand, in mentee order.
 
-    ``allowed`` is the final mask the solver used; ``before_min_score`` the mask before the
+    ``problem.allowed`` is the mask the solver used, ``problem.feasible`` the mask before the
     ``min_score`` rule. The reason is ``capacity_exhausted`` when some feasible mentor of the
     mentee is not theirs (it must then be full: an optimal solver fills a free feasible slot);
     otherwise every feasible mentor is already theirs, and the shortfall comes from the
     constraints: ``below_min_score`` if mentors were removed only by ``min_score``, else
     ``no_feasible_mentor``.
     """
+    comp, allowed, capacity = problem.comp, problem.allowed, problem.capacity
     out = []
     for i in np.flatnonzero(unmet > 0).tolist():
         order = _feasible_order(comp, allowed, i)
         mine = loads.by_mentee.get(i, set())
         others = [k for k in order.tolist() if k not in mine]
-        removed = {
-            name: int(counts[i]) for name, counts in comp.removed.items() if name != "min_score"
-        }
-        only_score = np.flatnonzero(before_min_score[i] & ~allowed[i])
+        removed = {name: int(counts[i]) for name, counts in comp.removed.items()}
+        only_score = np.flatnonzero(problem.feasible[i] & ~allowed[i])
         best_score = float(comp.scores[i, only_score].max()) if only_score.size else None
         if others:
             reason: ReasonCode = "capacity_exhausted"
@@ -272,3 +271,24 @@ def unmatched_reasons(
             )
         )
     return out
+
+
+def unmatched_summary(reason: UnmatchedReason) -> str:
+    """One sentence on why a mentee is (partly) unmatched, built from the reason's facts."""
+    need = f"{reason.mentee_id} still needs {reason.unmet} mentor{'s' if reason.unmet != 1 else ''}"
+    if reason.reason == "capacity_exhausted":
+        best = reason.best_mentors[0] if reason.best_mentors else None
+        text = f"{need}: all {reason.feasible_mentors} feasible mentors are full"
+        if best is not None:
+            held = ", ".join(f"{h.mentee_id} {h.score:.2f}" for h in best.held_by[:3])
+            text += f"; the best, {best.mentor_id} ({best.score:.2f}), is held by {held}"
+        return text + "."
+    if reason.reason == "below_min_score":
+        best_score = "" if reason.best_score is None else f" (best {reason.best_score:.2f})"
+        return f"{need}: every feasible mentor scores below min_score{best_score}."
+    removed = ", ".join(
+        f"{name} {count}"
+        for name, count in sorted(reason.removed_by.items(), key=lambda kv: (-kv[1], kv[0]))
+        if count
+    )
+    return f"{need}: no mentor passes the hard constraints (mentors removed by: {removed})."

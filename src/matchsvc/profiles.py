@@ -4,8 +4,8 @@ A :class:`Profile` describes a mentee or a mentor. The same fields mean the mirr
 side: a mentee's ``skills`` are what they want to learn, a mentor's what they can teach; a mentee's
 ``goals`` are career goals, a mentor's what they offer. ``capacity`` is read for mentors only
 (how many mentees they take), ``demand`` for mentees only (how many mentors they want).
-These types hold data only; checking them against each other is
-:func:`matchsvc.scoring.validate_people`'s job.
+These types hold data only; :func:`matchsvc.scoring.validate_people` checks what scoring reads
+and :class:`matchsvc.problem.MatchProblem` checks the counts.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Request model -> engine -> response model, once per operation.
+"""The one adapter between the doors and the core: request model -> engine -> response model.
 
 The HTTP routes, the job runner and the CLI all call these functions, so the three doors give
 the same answers for the same input.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from matchsvc.api import schemas
+from matchsvc import schemas
 from matchsvc.assignment import assign
 from matchsvc.engine import Engine
 from matchsvc.errors import InvalidInputError

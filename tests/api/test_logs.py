@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from matchsvc.api import create_app, service
+from matchsvc import service
+from matchsvc.api import create_app
 from matchsvc.config import Settings
 from matchsvc.logs import JsonFormatter, configure_logging
 from tests.api.conftest import person

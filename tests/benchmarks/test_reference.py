@@ -40,7 +40,7 @@ def test_reference_report_is_rendered_from_its_results(results: dict) -> None:
 
 
 def test_reference_instances_are_what_the_code_builds_today(results: dict) -> None:
-    from matchsvc.matching import compatibility
+    from matchsvc.pipelines import score
     from matchsvc.scoring import EmbeddingCache, ScoringOptions
 
     programme = generate_programme(QUICK.sizes[-1], seed=DEFAULT_SEED)
@@ -53,8 +53,6 @@ def test_reference_instances_are_what_the_code_builds_today(results: dict) -> No
     # the constraint mask does not depend on embeddings: rebuild it with the hashing encoder
     inst = results["solvers"]["instance"]
     sub = programme.subset(inst["n_mentees"], inst["n_mentors"])
-    comp = compatibility(
-        sub.mentees, sub.mentors, ScoringOptions(), EmbeddingCache(HashingEncoder())
-    )
+    comp = score(sub.mentees, sub.mentors, ScoringOptions(), EmbeddingCache(HashingEncoder()))
     assert int(sub.capacity.sum()) == inst["capacity"]
     assert float(np.asarray(comp.allowed).mean()) == pytest.approx(inst["allowed_share"])

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from matchsvc.api import schemas
+from matchsvc import schemas
 from matchsvc.fileio import (
     InputFileError,
     RequestFiles,
@@ -24,7 +24,7 @@ from matchsvc.fileio import (
     write_atomic,
 )
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

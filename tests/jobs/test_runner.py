@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ConfigDict
 
-from matchsvc.api import schemas, service
+from matchsvc import schemas, service
 from matchsvc.config import Settings
 from matchsvc.engine import Engine
 from matchsvc.errors import InvalidInputError

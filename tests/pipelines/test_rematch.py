@@ -10,9 +10,15 @@ import numpy as np
 import pytest
 
 from matchsvc.errors import InfeasibleError, InvalidInputError
-from matchsvc.matching import MatchOptions
+from matchsvc.pipelines import (
+    CurrentPair,
+    MatchOptions,
+    PastPair,
+    RematchPolicy,
+    RematchReport,
+    rematch,
+)
 from matchsvc.profiles import Profile
-from matchsvc.rematch import CurrentPair, PastPair, RematchPolicy, RematchReport, rematch
 from matchsvc.scoring import EmbeddingCache, ScoringOptions
 from tests.fakes import TokenEncoder
 

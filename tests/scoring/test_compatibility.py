@@ -132,7 +132,7 @@ def test_language_constraint_and_counts(compat: Any) -> None:
     np.testing.assert_array_equal(compat.removed["language"], [0, 1, 0])
     assert compat.shared_languages(0, 1) == ("en",)
     assert compat.shared_languages(1, 0) == ()
-    for name in ("availability", "exclude", "min_score"):
+    for name in ("availability", "exclude"):
         np.testing.assert_array_equal(compat.removed[name], [0, 0, 0])
 
 
@@ -201,16 +201,6 @@ def test_language_rule_can_be_disabled(embedder: EmbeddingCache) -> None:
     assert c.allowed.all() and not c.removed["language"].any()
 
 
-def test_min_score(embedder: EmbeddingCache) -> None:
-    base = build_compatibility(MENTEES, MENTORS, ScoringOptions(), embedder)
-    threshold = float(np.median(base.scores))
-    options = ScoringOptions(constraints=Constraints(min_score=threshold))
-    c = build_compatibility(MENTEES, MENTORS, options, embedder)
-    below = base.scores < np.float32(threshold)
-    np.testing.assert_array_equal(c.removed["min_score"], below.sum(axis=1))
-    np.testing.assert_array_equal(c.allowed, base.allowed & ~below)
-
-
 def attr_people() -> tuple[list[Profile], list[Profile]]:
     mentees = [
         person("a", attributes={"dept": "eng", "years": 1, "tags": ("ml", "go")}),
@@ -267,7 +257,6 @@ def test_hard_criteria_filter_and_count(embedder: EmbeddingCache) -> None:
         "language",
         "availability",
         "exclude",
-        "min_score",
         "other_dept",
         "senior",
         "tags",

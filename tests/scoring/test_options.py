@@ -97,16 +97,6 @@ def _crit(**kwargs: object) -> ScoringOptions:
             "options.constraints.min_overlap_hours",
             "in \\[0, 168\\]",
         ),
-        (
-            ScoringOptions(constraints=Constraints(min_score=1.5)),
-            "options.constraints.min_score",
-            "in \\[0, 1\\]",
-        ),
-        (
-            ScoringOptions(constraints=Constraints(min_score=float("nan"))),
-            "options.constraints.min_score",
-            "in \\[0, 1\\]",
-        ),
         (ScoringOptions(overlap_target_hours=0), "options.overlap_target_hours", "\\(0, 168\\]"),
         (
             ScoringOptions(reference_date="2025-01-06"),  # type: ignore[arg-type]

@@ -19,7 +19,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.types import Receive, Scope, Send
 
-from matchsvc.api import schemas, service
+from matchsvc import schemas, service
 from matchsvc.api.problems import PROBLEM_JSON
 from matchsvc.api.routes import require_api_key
 from matchsvc.config import Settings

@@ -9,8 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 
-from matchsvc import logs
-from matchsvc.api import schemas, service
+from matchsvc import logs, schemas, service
 from matchsvc.api.problems import PROBLEM_JSON
 from matchsvc.budget import time_budget
 from matchsvc.engine import Engine

@@ -20,15 +20,20 @@ pair only moves when the programme gains more than ``stability_bonus`` per move,
 free slot goes to the longer-waiting of two mentees unless the other's score is higher by more
 than ``wait_bonus`` times their priority gap.
 
+In terms of the :class:`~matchsvc.problem.MatchProblem`: the policy's bans are
+:meth:`~matchsvc.problem.MatchProblem.without`, locked pairs :meth:`~matchsvc.problem.MatchProblem.reserve`
+their slots, and the bonuses are the ``weights`` the solver maximises. Explanations and unmatched
+reasons read the problem with the bans applied and every mentor's full capacity.
+
 Without ``max_moves`` (or when it does not bind) this is a min-cost flow (:func:`matchsvc.assign`,
 exact and certified). When it binds, the side constraint breaks the network structure and the
-problem is solved as an integer program with HiGHS at zero relative gap (exact up to HiGHS's
-absolute tolerance of 1e-6 on the objective; seconds for a few hundred people, slower beyond).
+problem is solved by :class:`~matchsvc.assignment.MoveLimitSolver`, an integer program with HiGHS at
+zero relative gap (exact up to HiGHS's absolute tolerance of 1e-6 on the objective; seconds for a
+few hundred people, slower beyond).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,10 +43,12 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from matchsvc.assignment import assign
+from matchsvc.assignment import Assignment, MoveLimitSolver
 from matchsvc.errors import InfeasibleError, InvalidInputError
 from matchsvc.explain import Explanation, SlotHolders, explain_pair, unmatched_reasons
-from matchsvc.matching import MatchOptions, MentorLoad, compatibility
+from matchsvc.pipelines._timing import Stopwatch
+from matchsvc.pipelines.match import MatchOptions, MentorLoad, build_problem, mentor_loads
+from matchsvc.problem import MatchProblem
 from matchsvc.profiles import Profile
 from matchsvc.scoring import Compatibility, Embedder
 
@@ -237,69 +244,103 @@ def _priority(
     return priority
 
 
-def _solve_with_move_limit(
-    weights: NDArray[np.float64],
-    allowed: NDArray[np.bool_],
-    capacity: NDArray[np.int64],
-    demand: NDArray[np.int64],
-    active: NDArray[np.bool_],
-    max_moves: int,
-) -> NDArray[np.int64]:
-    """Exact lexicographic (count, then weight) optimum with at most ``max_moves`` active
-    pairs dropped, as two integer programs (HiGHS, zero gap). Returns the (k, 2) pairs."""
-    from scipy.optimize import Bounds, LinearConstraint, milp
-    from scipy.sparse import csr_matrix
+@dataclass(frozen=True, slots=True, eq=False)
+class _Plan:
+    """The policy applied to a problem (module docstring, step 1).
 
-    rows, cols = np.nonzero(allowed)
-    nvar = rows.size
-    n, m = allowed.shape
-    ones = np.ones(nvar)
-    var = np.arange(nvar)
-    constraints = [
-        LinearConstraint(csr_matrix((ones, (rows, var)), shape=(n, nvar)), 0, demand),
-        LinearConstraint(csr_matrix((ones, (cols, var)), shape=(m, nvar)), 0, capacity),
-    ]
-    is_active = active[rows, cols].astype(np.float64)
-    n_active = int(is_active.sum())
-    constraints.append(LinearConstraint(is_active[None, :], n_active - max_moves, np.inf))
-    options = {"mip_rel_gap": 0.0}  # HiGHS keeps its absolute gap of 1e-6
-    integral = np.ones(nvar)
-    first = milp(
-        -ones, constraints=constraints, integrality=integral, bounds=Bounds(0, 1), options=options
-    )
-    if first.x is None:
-        raise InfeasibleError(
-            f"no assignment keeps max_moves={max_moves}: {first.message}",
-            field="policy.max_moves",
-        )
-    count = round(-first.fun)
-    constraints.append(LinearConstraint(ones[None, :], count, count))
-    second = milp(
-        -weights[rows, cols],
-        constraints=constraints,
-        integrality=integral,
-        bounds=Bounds(0, 1),
-        options=options,
-    )
-    chosen = np.flatnonzero(second.x > 0.5)
-    return np.stack([rows[chosen], cols[chosen]], axis=1).astype(np.int64)
+    Attributes:
+        view: the problem with the policy's bans: what explanations read (full capacities).
+        solvable: ``view`` with the locked pairs' slots taken and the released pairs' slots
+            closed: what the solver sees.
+        locked: locked (mentee, mentor) index pairs.
+        released: pairs ended with their slot closed -> reason (``goals_met``).
+        active: active pairs the re-match may keep or end -> ``""`` (may stay) or the reason
+            they must end (``low_rating``, ``no_longer_allowed``).
+        eligible: bool ``(n, m)``, the active pairs that may stay (they earn the stability bonus).
+        base: float64 ``(n, m)``, score plus the wait bonus; ``weights`` adds the stability bonus.
+    """
+
+    view: MatchProblem
+    solvable: MatchProblem
+    locked: frozenset[tuple[int, int]]
+    released: dict[tuple[int, int], str]
+    active: dict[tuple[int, int], str]
+    eligible: NDArray[np.bool_]
+    base: NDArray[np.float64]
+    weights: NDArray[np.float64]
 
 
-def _solve(
-    weights: NDArray[np.float64],
-    allowed: NDArray[np.bool_],
-    capacity: NDArray[np.int64],
-    demand: NDArray[np.int64],
-    active: NDArray[np.bool_],
-    max_moves: int | None,
-    solver: str,
-) -> tuple[NDArray[np.int64], bool, str]:
-    result = assign(weights, capacity=capacity, demand=demand, allowed=allowed, solver=solver)
-    moves = int(active.sum()) - int(active[result.pairs[:, 0], result.pairs[:, 1]].sum())
+def _plan(
+    problem: MatchProblem,
+    current: Sequence[CurrentPair],
+    history: Sequence[PastPair],
+    policy: RematchPolicy,
+) -> _Plan:
+    comp = problem.comp
+    floor = policy.min_rating_to_keep
+    locked = frozenset((comp.mentee_index(a), comp.mentor_index(b)) for a, b in policy.locked)
+    banned = np.zeros(problem.shape, dtype=np.bool_)
+    demand = problem.demand.copy()
+    released: dict[tuple[int, int], str] = {}
+    active: dict[tuple[int, int], str] = {}
+    for pair in current:
+        key = (comp.mentee_index(pair.mentee_id), comp.mentor_index(pair.mentor_id))
+        low = floor is not None and pair.rating is not None and pair.rating < floor
+        if key in locked or pair.status != "active":
+            banned[key] |= pair.status != "active" and low
+        elif policy.release_goals_met and pair.goals_met:
+            released[key] = "goals_met"
+            demand[key[0]] -= 1
+            banned[key] = True
+        elif low:
+            active[key] = "low_rating"
+            banned[key] = True
+        else:
+            active[key] = "" if problem.allowed[key] else "no_longer_allowed"
+    for past in history:
+        low = floor is not None and past.rating is not None and past.rating < floor
+        if past.outcome == "bad" or low:
+            key = (comp.mentee_index(past.mentee_id), comp.mentor_index(past.mentor_id))
+            banned[key] |= key not in locked
+    view = problem.without(banned)
+    solvable = view.reserve(locked, demand=demand)
+    eligible = np.zeros(problem.shape, dtype=np.bool_)
+    for (i, j), why in active.items():
+        eligible[i, j] = why == ""
+    in_programme: NDArray[np.bool_] = np.asarray(eligible.any(axis=1), dtype=bool)
+    for i, _ in locked:
+        in_programme[i] = True
+    priority = _priority(comp, policy, in_programme)
+    base = comp.scores.astype(np.float64) + policy.wait_bonus * priority[:, None]
+    weights = base + policy.stability_bonus * eligible
+    return _Plan(view, solvable, locked, released, active, eligible, base, weights)
+
+
+def _solve(plan: _Plan, max_moves: int | None, solver: str) -> Assignment:
+    """The exact optimum of the plan; with the move limit only when the plain one breaks it."""
+    result = plan.solvable.solve(weights=plan.weights, solver=solver)
+    pairs, eligible = result.pairs, plan.eligible
+    moves = int(eligible.sum()) - int(eligible[pairs[:, 0], pairs[:, 1]].sum())
     if max_moves is None or moves <= max_moves:
-        return result.pairs, result.optimal, result.solver
-    pairs = _solve_with_move_limit(weights, allowed, capacity, demand, active, max_moves)
-    return pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))], True, "milp"
+        return result
+    try:
+        return plan.solvable.solve(
+            weights=plan.weights, solver=MoveLimitSolver(eligible, max_moves)
+        )
+    except InfeasibleError as exc:
+        raise InfeasibleError(exc.message, field="policy.max_moves") from None
+
+
+def _stay_value(plan: _Plan, solver: str) -> float | None:
+    """The objective of the best solution that keeps every eligible active pair, or None when
+    keeping them all is impossible (their slots exceed what is left)."""
+    keep = zip(*np.nonzero(plan.eligible), strict=True)
+    try:
+        stay = plan.solvable.reserve(((int(i), int(j)) for i, j in keep))
+    except InfeasibleError:
+        return None
+    best = stay.solve(weights=plan.base, solver=solver)
+    return best.total + float(plan.base[plan.eligible].sum())
 
 
 def rematch(
@@ -314,116 +355,41 @@ def rematch(
     """Re-match a running programme under ``policy`` (module docstring: the exact objective).
 
     Raises:
-        InvalidInputError: unknown ids in pairs, repeated pairs, bad ratings or policy values.
-        InfeasibleError: locked pairs exceed a mentor's capacity or a mentee's demand.
+        InvalidInputError: unknown ids in pairs, repeated pairs, bad ratings or policy values,
+            bad people or options.
+        InfeasibleError: locked pairs exceed a mentor's capacity or a mentee's demand, or no
+            assignment keeps ``max_moves``.
     """
-    clock: dict[str, float] = {}
-    start = time.perf_counter()
-    comp = compatibility(mentees, mentors, options.scoring, embedder, None)
-    clock["score"] = (time.perf_counter() - start) * 1000
-    _check(comp, current, history, policy)
-    n, m = comp.shape
-    capacity = np.array([p.capacity for p in mentors], dtype=np.int64)
-    demand = np.array([p.demand for p in mentees], dtype=np.int64)
-    allowed = comp.allowed.copy()
-    if options.min_score is not None:
-        allowed &= comp.scores >= np.float32(options.min_score)
-    before_min_score = comp.allowed.copy()
-    floor = policy.min_rating_to_keep
+    watch = Stopwatch()
+    problem = build_problem(mentees, mentors, options, embedder, watch)
+    _check(problem.comp, current, history, policy)
+    plan = _plan(problem, current, history, policy)
+    with watch.stage("solve"):
+        result = _solve(plan, policy.max_moves, options.solver)
+        eligible = plan.eligible
+        kept = int(eligible[result.pairs[:, 0], result.pairs[:, 1]].sum())
+        moves = int(eligible.sum()) - kept
+        stay_value = _stay_value(plan, options.solver) if moves else None
+    with watch.stage("explain"):
+        pairs = np.array(sorted({*map(tuple, result.pairs.tolist()), *plan.locked}), np.int64)
+        pairs = pairs.reshape(-1, 2)
+        actions = _all_actions(plan, pairs, options.explain)
+    summary = _summary(plan, current, actions, pairs, moves, stay_value, result, watch)
+    return RematchReport(tuple(actions), mentor_loads(plan.view, pairs), summary)
 
-    locked = {(comp.mentee_index(a), comp.mentor_index(b)) for a, b in policy.locked}
-    released: dict[tuple[int, int], str] = {}
-    active: dict[tuple[int, int], str] = {}  # pair -> "" (eligible) or why it must end
-    for pair in current:
-        key = (comp.mentee_index(pair.mentee_id), comp.mentor_index(pair.mentor_id))
-        rating = pair.rating
-        if key in locked or pair.status != "active":
-            ended_badly = floor is not None and rating is not None and rating < floor
-            if pair.status != "active" and ended_badly:
-                allowed[key] = before_min_score[key] = False
-            continue
-        if policy.release_goals_met and pair.goals_met:
-            released[key] = "goals_met"
-            demand[key[0]] -= 1
-            allowed[key] = before_min_score[key] = False
-        elif floor is not None and rating is not None and rating < floor:
-            active[key] = "low_rating"
-            allowed[key] = before_min_score[key] = False
-        else:
-            active[key] = "" if allowed[key] else "no_longer_allowed"
-    for past in history:
-        bad = past.outcome == "bad" or (
-            floor is not None and past.rating is not None and past.rating < floor
-        )
-        if bad:
-            key = (comp.mentee_index(past.mentee_id), comp.mentor_index(past.mentor_id))
-            if key not in locked:
-                allowed[key] = before_min_score[key] = False
 
-    for i, j in sorted(locked):
-        capacity[j] -= 1
-        demand[i] -= 1
-        allowed[i, j] = False
-        if capacity[j] < 0 or demand[i] < 0:
-            who = comp.mentor_ids[j] if capacity[j] < 0 else comp.mentee_ids[i]
-            raise InfeasibleError(
-                f"locked pairs give {who!r} more pairs than their "
-                f"{'capacity' if capacity[j] < 0 else 'demand'} allows: unlock some",
-                field="policy.locked",
-            )
-    demand = np.maximum(demand, 0)
-
-    eligible = np.zeros((n, m), dtype=bool)
-    for (i, j), why in active.items():
-        eligible[i, j] = why == ""
-    in_programme: NDArray[np.bool_] = np.asarray(eligible.any(axis=1), dtype=bool)
-    for i, _ in locked:
-        in_programme[i] = True
-    priority = _priority(comp, policy, in_programme)
-    base = comp.scores.astype(np.float64) + policy.wait_bonus * priority[:, None]
-    weights = base + policy.stability_bonus * eligible
-
-    start = time.perf_counter()
-    pairs, optimal, solver = _solve(
-        weights, allowed, capacity, demand, eligible, policy.max_moves, options.solver
-    )
-    stay_value = None
-    kept_now = eligible[pairs[:, 0], pairs[:, 1]].sum() if pairs.size else 0
-    moves = int(eligible.sum()) - int(kept_now)
-    if moves:
-        cap_stay, dem_stay, allowed_stay = capacity.copy(), demand.copy(), allowed.copy()
-        for i, j in zip(*np.nonzero(eligible), strict=True):
-            cap_stay[j] -= 1
-            dem_stay[i] -= 1
-            allowed_stay[i, j] = False
-        if (cap_stay >= 0).all() and (dem_stay >= 0).all():
-            stay = assign(
-                base,
-                capacity=cap_stay,
-                demand=dem_stay,
-                allowed=allowed_stay,
-                solver=options.solver,
-            )
-            stay_value = stay.total + float(base[eligible].sum())
-    clock["solve"] = (time.perf_counter() - start) * 1000
-
-    start = time.perf_counter()
-    all_pairs = sorted({*map(tuple, pairs.tolist()), *locked})
-    arr = np.array(all_pairs, dtype=np.int64).reshape(-1, 2)
-    pair_scores = comp.scores[arr[:, 0], arr[:, 1]].astype(np.float64)
-    holders = SlotHolders(arr, pair_scores, m)
-    full_capacity = [p.capacity for p in mentors]
-    actions = _actions(
-        comp, allowed, holders, full_capacity, all_pairs, locked, released, active, options.explain
-    )
-    unmet = np.array([p.demand for p in mentees], dtype=np.int64)
-    for i, _ in released:
+def _all_actions(plan: _Plan, pairs: NDArray[np.int64], explain: bool) -> list[RematchAction]:
+    """Every action: the pairs' (see :func:`_actions`), then one per unmet slot, in mentee
+    order."""
+    view = plan.view
+    comp = view.comp
+    pair_scores = comp.scores[pairs[:, 0], pairs[:, 1]].astype(np.float64)
+    holders = SlotHolders(pairs, pair_scores, view.shape[1])
+    actions = _actions(plan, holders, [(int(i), int(j)) for i, j in pairs.tolist()], explain)
+    unmet = view.demand - np.bincount(pairs[:, 0], minlength=view.shape[0])
+    for i, _ in plan.released:
         unmet[i] -= 1
-    for i, _ in all_pairs:
-        unmet[i] -= 1
-    unmet = np.maximum(unmet, 0)
-    reasons = unmatched_reasons(comp, allowed, before_min_score, holders, full_capacity, unmet)
-    for reason in reasons:
+    for reason in unmatched_reasons(view, holders, np.maximum(unmet, 0)):
         actions.extend(
             RematchAction(
                 reason.mentee_id, "unmatched", None, None, reason.reason, None, None, None
@@ -432,10 +398,23 @@ def rematch(
         )
     index = {mid: i for i, mid in enumerate(comp.mentee_ids)}
     actions.sort(key=lambda a: (index[a.mentee_id], a.action, a.to_mentor_id or ""))
-    clock["explain"] = (time.perf_counter() - start) * 1000
+    return actions
 
-    after_value = float(base[arr[:, 0], arr[:, 1]].sum()) if arr.size else 0.0
-    locked_value = sum(float(base[i, j]) for i, j in locked)
+
+def _summary(
+    plan: _Plan,
+    current: Sequence[CurrentPair],
+    actions: Sequence[RematchAction],
+    pairs: NDArray[np.int64],
+    moves: int,
+    stay_value: float | None,
+    result: Assignment,
+    watch: Stopwatch,
+) -> RematchSummary:
+    comp = plan.view.comp
+    base = plan.base
+    after_value = float(base[pairs[:, 0], pairs[:, 1]].sum()) if pairs.size else 0.0
+    locked_value = sum(float(base[i, j]) for i, j in plan.locked)
     counts = {
         kind: sum(a.action == kind for a in actions)
         for kind in ("kept", "moved", "released", "new", "unmatched")
@@ -445,116 +424,72 @@ def rematch(
         for p in current
         if p.status == "active"
     ]
-    summary = RematchSummary(
+    gain = None if stay_value is None else (after_value - locked_value - stay_value) / moves
+    return RematchSummary(
         kept=counts["kept"],
         moves=moves,
-        ended_by_policy=len(released) + sum(why != "" for why in active.values()),
+        ended_by_policy=len(plan.released) + sum(why != "" for why in plan.active.values()),
         released=counts["released"],
         new=counts["new"],
         unmatched=counts["unmatched"],
         total_before=float(sum(before)),
-        total_after=float(pair_scores.sum()),
-        gain_per_move=(after_value - locked_value - stay_value) / moves
-        if stay_value is not None
-        else None,
-        optimal=optimal,
-        solver=solver,
-        timings_ms={k: round(v, 3) for k, v in clock.items()},
+        total_after=float(comp.scores[pairs[:, 0], pairs[:, 1]].astype(np.float64).sum()),
+        gain_per_move=gain,
+        optimal=bool(result.optimal),
+        solver=result.solver,
+        timings_ms=watch.timings(),
     )
-    loads = np.bincount(arr[:, 1], minlength=m) if arr.size else np.zeros(m, dtype=np.int64)
-    mentor_loads = tuple(
-        MentorLoad(comp.mentor_ids[j], int(loads[j]), int(full_capacity[j])) for j in range(m)
-    )
-    return RematchReport(tuple(actions), mentor_loads, summary)
 
 
 def _actions(
-    comp: Compatibility,
-    allowed: NDArray[np.bool_],
-    holders: SlotHolders,
-    capacity: list[int],
-    pairs: list[tuple[int, int]],
-    locked: set[tuple[int, int]],
-    released: dict[tuple[int, int], str],
-    active: dict[tuple[int, int], str],
-    explain: bool,
+    plan: _Plan, holders: SlotHolders, pairs: list[tuple[int, int]], explain: bool
 ) -> list[RematchAction]:
-    """Pair each ended active pair with one of the mentee's new pairs (best first)."""
+    """The actions of the pairs: locked (kept), released, each active pair kept or paired with
+    one of the mentee's new pairs (best first: moved) or ended (released), then new pairs."""
+    comp = plan.view.comp
     ids_e, ids_m = comp.mentee_ids, comp.mentor_ids
 
     def score(i: int, j: int) -> float:
         return float(comp.scores[i, j])
 
     def explanation(i: int, j: int) -> Explanation | None:
-        return explain_pair(comp, allowed, holders, capacity, i, j) if explain else None
+        return explain_pair(plan.view, holders, i, j) if explain else None
 
+    def action(i: int, kind: ActionKind, j: int | None, k: int | None, why: str) -> RematchAction:
+        return RematchAction(
+            ids_e[i],
+            kind,
+            None if j is None else ids_m[j],
+            None if k is None else ids_m[k],
+            why,
+            None if j is None else score(i, j),
+            None if k is None else score(i, k),
+            explanation(i, k) if k is not None and k != j else None,
+        )
+
+    out = [action(i, "kept", j, j, "locked") for i, j in sorted(plan.locked)]
+    out += [action(i, "released", j, None, why) for (i, j), why in sorted(plan.released.items())]
+    new = _new_pairs(plan, pairs)
     chosen = set(pairs)
-    out: list[RematchAction] = []
-    for i, j in sorted(locked):
-        out.append(
-            RematchAction(
-                ids_e[i], "kept", ids_m[j], ids_m[j], "locked", score(i, j), score(i, j), None
-            )
-        )
-    for (i, j), why in sorted(released.items()):
-        out.append(
-            RematchAction(ids_e[i], "released", ids_m[j], None, why, score(i, j), None, None)
-        )
+    for (i, j), why in sorted(plan.active.items()):
+        if (i, j) in chosen:
+            out.append(action(i, "kept", j, j, "stable"))
+        elif new.get(i):
+            out.append(action(i, "moved", j, new[i].pop(0), why or "better_fit"))
+        else:
+            out.append(action(i, "released", j, None, why or "slot_reassigned"))
+    for i, targets in sorted(new.items()):
+        out += [action(i, "new", None, k, "open_slot") for k in targets]
+    return out
+
+
+def _new_pairs(plan: _Plan, pairs: list[tuple[int, int]]) -> dict[int, list[int]]:
+    """Each mentee's pairs that are neither locked nor active now, best score first."""
     by_mentee: dict[int, list[int]] = {}
     for i, j in pairs:
-        if (i, j) not in locked and (i, j) not in active:
+        if (i, j) not in plan.locked and (i, j) not in plan.active:
             by_mentee.setdefault(i, []).append(j)
     for i, targets in by_mentee.items():
-        row = comp.scores[i]
+        row = plan.view.comp.scores[i]
         targets.sort(key=lambda j: (-float(row[j]), j))
-    for (i, j), why in sorted(active.items()):
-        if (i, j) in chosen:
-            out.append(
-                RematchAction(
-                    ids_e[i], "kept", ids_m[j], ids_m[j], "stable", score(i, j), score(i, j), None
-                )
-            )
-            continue
-        targets = by_mentee.get(i, [])
-        if targets:
-            k = targets.pop(0)
-            out.append(
-                RematchAction(
-                    ids_e[i],
-                    "moved",
-                    ids_m[j],
-                    ids_m[k],
-                    why or "better_fit",
-                    score(i, j),
-                    score(i, k),
-                    explanation(i, k),
-                )
-            )
-        else:
-            out.append(
-                RematchAction(
-                    ids_e[i],
-                    "released",
-                    ids_m[j],
-                    None,
-                    why or "slot_reassigned",
-                    score(i, j),
-                    None,
-                    None,
-                )
-            )
-    for i, targets in sorted(by_mentee.items()):
-        for k in targets:
-            out.append(
-                RematchAction(
-                    ids_e[i],
-                    "new",
-                    None,
-                    ids_m[k],
-                    "open_slot",
-                    None,
-                    score(i, k),
-                    explanation(i, k),
-                )
-            )
-    return out
+    return by_mentee

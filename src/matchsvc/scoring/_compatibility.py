@@ -70,7 +70,8 @@ class Compatibility:
             removes for each mentee. Each constraint counts every pair it fails on its own,
             so a pair failing two rules counts for both and the counts may add up to more
             than ``m - allowed.sum(axis=1)``. Keys: ``"language"``, ``"availability"``,
-            ``"exclude"``, ``"min_score"``, then each hard criterion; inactive rules count 0.
+            ``"exclude"``, then each hard criterion; inactive rules count 0. (A score floor is
+            the problem's, not the matrix's: see :class:`matchsvc.problem.MatchProblem`.)
         overlap_hours: ``(n, m)`` float32 weekly hours of shared availability (0 where either
             person gave none; see :meth:`has_availability`).
     """
@@ -382,8 +383,7 @@ def build_compatibility(
 
     Hard constraints (each counted in :attr:`Compatibility.removed`): no shared language (when
     both list languages), weekly overlap below ``min_overlap_hours`` (when both give windows),
-    ``exclude`` on either side, hard criteria (when both have the value), score below
-    ``min_score``.
+    ``exclude`` on either side, hard criteria (when both have the value).
 
     Args:
         mentees, mentors: the two sides; ids unique per side.
@@ -497,7 +497,6 @@ def build_compatibility(
         allowed[rows, cols] = False
     else:
         apply("exclude", None)
-    apply("min_score", scores < np.float32(cons.min_score) if cons.min_score is not None else None)
     for name, fail in hard_failures.items():
         apply(name, fail)
     assert tuple(removed)[: len(CONSTRAINT_NAMES)] == CONSTRAINT_NAMES

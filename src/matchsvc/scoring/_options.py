@@ -36,7 +36,7 @@ DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
 )
 """Default facet weights: skills 0.5, goals 0.3, communication 0.2 (they already sum to 1)."""
 
-CONSTRAINT_NAMES: tuple[str, ...] = ("language", "availability", "exclude", "min_score")
+CONSTRAINT_NAMES: tuple[str, ...] = ("language", "availability", "exclude")
 """Built-in hard constraints, as keys of :attr:`Compatibility.removed` (hard criteria add theirs)."""
 
 DEFAULT_REFERENCE_DATE = date(2025, 1, 6)
@@ -89,14 +89,11 @@ class Constraints:
         min_overlap_hours: remove pairs whose weekly availability overlaps by fewer hours. ``0``
             disables the rule. Applies only when both people give availability windows: a
             person without windows is taken to be flexible.
-        min_score: remove pairs whose weighted score is below this value (in [0, 1]); ``None``
-            disables the rule.
         use_exclude: honour :attr:`Profile.exclude` on either side.
     """
 
     require_shared_language: bool = True
     min_overlap_hours: float = 0.0
-    min_score: float | None = None
     use_exclude: bool = True
 
 
@@ -197,13 +194,6 @@ def validate_options(options: ScoringOptions) -> None:
         raise InvalidInputError(
             f"min_overlap_hours is {cons.min_overlap_hours!r}; use a number of hours in [0, 168]",
             field="options.constraints.min_overlap_hours",
-        )
-    if cons.min_score is not None and (
-        not _is_number(cons.min_score) or not 0 <= cons.min_score <= 1
-    ):
-        raise InvalidInputError(
-            f"min_score is {cons.min_score!r}; use a score in [0, 1] or None to disable it",
-            field="options.constraints.min_score",
         )
     target = options.overlap_target_hours
     if not _is_number(target) or not 0 < target <= 168:

@@ -210,8 +210,7 @@ def validate_people(
     """Check both sides of a request; return ``None`` when everything is usable.
 
     Checks, per person: a non-empty id unique within its side; ``exclude`` ids exist on the
-    other side; ``capacity`` (mentors) and ``demand`` (mentees) are integers >= 0; skills are
-    non-empty strings; channels are in :data:`~matchsvc.profiles.CHANNELS`; frequency is in
+    other side; skills are non-empty strings; channels are in :data:`~matchsvc.profiles.CHANNELS`; frequency is in
     :data:`~matchsvc.profiles.FREQUENCIES`; languages are ISO 639-1 codes (any case); the time
     zone is an IANA name or "UTC+HH:MM"; availability windows have a known day, "HH:MM" times
     with end after start, and come with a time zone. With ``options``, the options are checked
@@ -244,7 +243,7 @@ def validate_people(
                     field=f"{where}.id",
                 )
             seen[person.id] = i
-            _check_person(person, where, side)
+            _check_person(person, where)
         ids[side] = set(seen)
     for side, other, people in (
         ("mentees", "mentors", mentees),
@@ -262,14 +261,7 @@ def validate_people(
         _check_attributes(mentees, mentors, options)
 
 
-def _check_person(person: Profile, where: str, side: str) -> None:
-    count_name = "capacity" if side == "mentors" else "demand"
-    count = getattr(person, count_name)
-    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
-        raise InvalidInputError(
-            f"{where}.{count_name} is {count!r}; use an integer >= 0",
-            field=f"{where}.{count_name}",
-        )
+def _check_person(person: Profile, where: str) -> None:
     for k, skill in enumerate(person.skills):
         if not isinstance(skill, str) or not skill.strip():
             raise InvalidInputError(

@@ -1,0 +1,235 @@
+"""``/match``, ``/recommend``, ``/assign`` and ``/score``: requests and responses."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import ConfigDict, Field
+
+from matchsvc import explain
+from matchsvc.schemas._base import EXAMPLE_PEOPLE, Objective, Out, Solver, StrictIn
+from matchsvc.schemas.people import MatchOptionsIn, Profile, ScoringOptionsIn
+
+__all__ = [
+    "AssignRequest",
+    "AssignResponse",
+    "Explanation",
+    "FacetShare",
+    "ForgoneMentor",
+    "Holder",
+    "Match",
+    "MatchRequest",
+    "MatchResponse",
+    "MenteeRecommendations",
+    "MentorLoad",
+    "Pair",
+    "RecommendRequest",
+    "RecommendResponse",
+    "Recommendation",
+    "ScoreRequest",
+    "ScoreResponse",
+    "SkillMatch",
+    "Summary",
+    "Unmatched",
+    "UnmatchedDetail",
+    "unmatched_out",
+]
+
+
+class MatchRequest(StrictIn):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [EXAMPLE_PEOPLE | {"options": {"objective": "total"}}]}
+    )
+
+    mentees: list[Profile]
+    mentors: list[Profile]
+    options: MatchOptionsIn = Field(default_factory=MatchOptionsIn)
+
+
+class RecommendRequest(MatchRequest):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [EXAMPLE_PEOPLE | {"top_n": 2, "only_available": True}]}
+    )
+
+    top_n: int = Field(5, ge=1, le=100)
+    only_available: bool = Field(True, description="Skip mentors with no remaining capacity.")
+    assigned: dict[str, int] = Field(
+        {}, description="Current mentees per mentor id; remaining = capacity - assigned."
+    )
+
+
+class ScoreRequest(StrictIn):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_PEOPLE]})
+
+    mentees: list[Profile]
+    mentors: list[Profile]
+    options: ScoringOptionsIn = Field(default_factory=ScoringOptionsIn)
+
+
+class AssignRequest(StrictIn):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"scores": [[0.9, 0.4], [0.8, None], [0.3, 0.7]], "capacity": [2, 1]}]
+        }
+    )
+
+    scores: list[list[float | None]] = Field(
+        description="Mentees x mentors, higher is better; null forbids a pair."
+    )
+    capacity: list[int] | None = Field(None, description="Per mentor (default 1).")
+    demand: list[int] | None = Field(None, description="Per mentee (default 1).")
+    objective: Objective = "total"
+    min_score: float | None = None
+    solver: Solver = "auto"
+
+
+class FacetShare(Out):
+    similarity: float
+    weight: float
+    contribution: float
+
+
+class SkillMatch(Out):
+    wanted: str
+    offered: str
+    similarity: float
+
+
+class Holder(Out):
+    mentee_id: str
+    score: float
+
+
+class ForgoneMentor(Out):
+    mentor_id: str
+    score: float
+    reason: Literal["at_capacity", "lower_total"]
+    held_by: list[Holder]
+
+
+class Explanation(Out):
+    facets: dict[str, FacetShare]
+    skill_pairs: list[SkillMatch]
+    shared_languages: list[str]
+    overlap_hours: float | None
+    rank: int
+    feasible_mentors: int
+    best_not_given: ForgoneMentor | None
+    summary: str
+
+
+class Match(Out):
+    mentee_id: str
+    mentor_id: str
+    score: float
+    explanation: Explanation | None
+
+
+class UnmatchedDetail(Out):
+    feasible_mentors: int
+    removed_by: dict[str, int]
+    best_mentors: list[ForgoneMentor]
+    best_score: float | None
+
+
+class Unmatched(Out):
+    mentee_id: str
+    unmet: int
+    reason: Literal["no_feasible_mentor", "capacity_exhausted", "below_min_score"]
+    detail: UnmatchedDetail
+
+    def to_core(self) -> explain.UnmatchedReason:
+        """The core reason this body was made from (e.g. for :func:`explain.unmatched_summary`)."""
+        d = self.detail
+        return explain.UnmatchedReason(
+            mentee_id=self.mentee_id,
+            unmet=self.unmet,
+            reason=self.reason,
+            feasible_mentors=d.feasible_mentors,
+            removed_by=dict(d.removed_by),
+            best_mentors=tuple(
+                explain.ForgoneMentor(
+                    b.mentor_id,
+                    b.score,
+                    b.reason,
+                    tuple(explain.Holder(h.mentee_id, h.score) for h in b.held_by),
+                )
+                for b in d.best_mentors
+            ),
+            best_score=d.best_score,
+        )
+
+
+class MentorLoad(Out):
+    mentor_id: str
+    assigned: int
+    capacity: int
+
+
+class Summary(Out):
+    matched: int
+    unmatched: int
+    total_score: float
+    mean_score: float | None
+    min_score: float | None
+    optimal: bool
+    solver: str
+    timings_ms: dict[str, float]
+
+
+class MatchResponse(Out):
+    matches: list[Match]
+    unmatched: list[Unmatched]
+    mentors: list[MentorLoad]
+    summary: Summary
+
+
+class Recommendation(Out):
+    mentor_id: str
+    score: float
+    rank: int
+    remaining_capacity: int
+    explanation: Explanation
+
+
+class MenteeRecommendations(Out):
+    mentee_id: str
+    recommendations: list[Recommendation]
+
+
+class RecommendResponse(Out):
+    results: list[MenteeRecommendations]
+
+
+class Pair(Out):
+    mentee: int
+    mentor: int
+    score: float
+
+
+class AssignResponse(Out):
+    pairs: list[Pair]
+    total_score: float
+    unmatched: list[int]
+    loads: list[int]
+    optimal: bool
+    solver: str
+
+
+class ScoreResponse(Out):
+    mentee_ids: list[str]
+    mentor_ids: list[str]
+    scores: list[list[float]]
+    facets: dict[str, list[list[float]]]
+    weights: dict[str, float]
+    allowed: list[list[bool]]
+
+
+def unmatched_out(reason: explain.UnmatchedReason) -> Unmatched:
+    """Core :class:`~matchsvc.explain.UnmatchedReason` -> response model (nests the detail)."""
+    return Unmatched(
+        mentee_id=reason.mentee_id,
+        unmet=reason.unmet,
+        reason=reason.reason,
+        detail=UnmatchedDetail.model_validate(reason),
+    )

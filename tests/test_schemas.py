@@ -1,0 +1,67 @@
+"""Core results and response models cannot drift apart: every core field has its place."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from pydantic import BaseModel
+
+from matchsvc import explain, pipelines, schemas
+
+# (core dataclass, response model, core fields placed elsewhere in the response)
+PAIRS: list[tuple[type, type[BaseModel], set[str]]] = [
+    (pipelines.MatchReport, schemas.MatchResponse, set()),
+    (pipelines.MatchedPair, schemas.Match, set()),
+    (pipelines.MatchSummary, schemas.Summary, set()),
+    (pipelines.MentorLoad, schemas.MentorLoad, set()),
+    (pipelines.Recommendation, schemas.Recommendation, {"mentee_id"}),  # on the parent
+    (pipelines.RematchReport, schemas.RematchResponse, set()),
+    (pipelines.RematchAction, schemas.RematchAction, set()),
+    (pipelines.RematchSummary, schemas.RematchSummary, set()),
+    (explain.Explanation, schemas.Explanation, set()),
+    (explain.FacetShare, schemas.FacetShare, set()),
+    (explain.SkillMatch, schemas.SkillMatch, set()),
+    (explain.ForgoneMentor, schemas.ForgoneMentor, set()),
+    (explain.Holder, schemas.Holder, set()),
+    # the reason's evidence is nested under ``detail``
+    (
+        explain.UnmatchedReason,
+        schemas.Unmatched,
+        set(schemas.UnmatchedDetail.model_fields),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("core", "model", "elsewhere"), PAIRS, ids=lambda x: getattr(x, "__name__", "")
+)
+def test_every_core_field_is_in_the_response(
+    core: type, model: type[BaseModel], elsewhere: set[str]
+) -> None:
+    core_fields = {f.name for f in dataclasses.fields(core)}
+    assert core_fields - elsewhere == set(model.model_fields) - elsewhere - {"detail"}
+    assert elsewhere <= core_fields
+
+
+def test_the_parent_of_recommendations_carries_the_mentee_id() -> None:
+    assert "mentee_id" in schemas.MenteeRecommendations.model_fields
+
+
+def test_unmatched_detail_holds_exactly_the_reasons_evidence() -> None:
+    core = {f.name for f in dataclasses.fields(explain.UnmatchedReason)}
+    top = set(schemas.Unmatched.model_fields) - {"detail"}
+    assert core == top | set(schemas.UnmatchedDetail.model_fields)
+
+
+def test_an_unmatched_body_converts_back_to_its_core_reason() -> None:
+    reason = explain.UnmatchedReason(
+        "ann",
+        2,
+        "capacity_exhausted",
+        3,
+        {"language": 1},
+        (explain.ForgoneMentor("x", 0.5, "at_capacity", (explain.Holder("bob", 0.75),)),),
+        None,
+    )
+    assert schemas.unmatched_out(reason).to_core() == reason
