@@ -353,9 +353,9 @@ def test_engine_validation_of_options_names_the_options_file(
     cli: typer.Typer, tmp_path: Path
 ) -> None:
     options = tmp_path / "options.json"
-    options.write_text(json.dumps({"min_score": 2}))
+    options.write_text(json.dumps({"weights": {"charisma": 1}}))  # only the core knows names
     result = match(cli, tmp_path / "r.json", options=options)
-    assert_refused(result, f"{options} (options.min_score): min_score is 2")
+    assert_refused(result, f"{options} (options.weights.charisma): unknown weight 'charisma'")
 
 
 def test_missing_input_file(cli: typer.Typer, tmp_path: Path) -> None:

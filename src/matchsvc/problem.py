@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from matchsvc.assignment import Assignment, Solver, assign
+from matchsvc.bounds import MAX_COUNT
 from matchsvc.errors import InfeasibleError, InvalidInputError
 from matchsvc.profiles import Profile
 from matchsvc.scoring import Compatibility, Embedder, ScoringOptions, build_compatibility
@@ -54,9 +55,9 @@ def _counts(people: Sequence[Profile], side: str) -> IntArray:
                 f"{side}[{i}] is a {type(person).__name__}, not a Profile", field=f"{side}[{i}]"
             )
         value = getattr(person, name)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_COUNT:
             raise InvalidInputError(
-                f"{side}[{i}].{name} is {value!r}; use an integer >= 0",
+                f"{side}[{i}].{name} is {value!r}; use an integer in [0, {MAX_COUNT:,}]",
                 field=f"{side}[{i}].{name}",
             )
         values.append(value)

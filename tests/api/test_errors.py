@@ -50,7 +50,16 @@ def _problem(response: Any, status: int, code: str) -> dict[str, Any]:
             "mentees[0].communication.languages[0]",
             "english",
         ),
-        ({"options": {"weights": {"goals": -1}}}, "options.weights.goals", "negative"),
+        (
+            {"options": {"weights": {"goals": -1}}},
+            "options.weights.goals",
+            "greater than or equal to 0",
+        ),
+        (
+            {"options": {"weights": {"goals": 1e7}}},
+            "options.weights.goals",
+            "less than or equal to 1000000",
+        ),
         (
             {"options": {"weights": {"skills": 0, "goals": 0, "communication": 0}}},
             "options.weights",
@@ -168,7 +177,13 @@ def test_match_before_the_model_is_ready_is_503(
         ({"scores": [[1, 2], [3]]}, "scores[1]", "row 1 has 1 entries"),
         ({"scores": [[1, 2]], "capacity": [1]}, "capacity", "capacity has 1 entries"),
         ({"scores": [[1, 2]], "demand": [1, 1]}, "demand", "demand has 2 entries"),
-        ({"scores": [[1, 2]], "capacity": [1, -1]}, "capacity", "negative"),
+        ({"scores": [[1, 2]], "capacity": [1, -1]}, "capacity[1]", "greater than or equal to 0"),
+        (
+            {"scores": [[1, 2]], "capacity": [1, 10**7]},
+            "capacity[1]",
+            "less than or equal to 1000000",
+        ),
+        ({"scores": [[1e10, 2]]}, "scores[0][0]", "less than or equal to 1000000000"),
     ],
 )
 def test_assign_errors(
@@ -184,7 +199,10 @@ def test_assign_rejects_nan(client: TestClient) -> None:
         "/assign", content=b'{"scores": [[NaN, 1.0]]}', headers={"content-type": "application/json"}
     )
     body = _problem(response, 422, "invalid-input")
-    assert "nan at (0, 0)" in body["detail"].lower()
+    assert body["errors"][0] == {
+        "field": "scores[0][0]",
+        "message": "Input should be a finite number",
+    }
 
 
 def test_unknown_route_is_problem_json(client: TestClient) -> None:

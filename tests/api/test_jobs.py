@@ -29,9 +29,11 @@ MATCH = {
 }
 
 
-def submit(client: TestClient, payload: Any = MATCH, key: str | None = None) -> Any:
+def submit(
+    client: TestClient, payload: Any = MATCH, key: str | None = None, kind: str = "match"
+) -> Any:
     headers = {"Idempotency-Key": key} if key else {}
-    response = client.post("/jobs", json={"kind": "match", "payload": payload}, headers=headers)
+    response = client.post("/jobs", json={"kind": kind, "payload": payload}, headers=headers)
     assert response.status_code == 202, response.text
     return response.json()
 
@@ -116,12 +118,14 @@ def test_a_rematch_payload_is_validated_with_the_rematch_model(client: TestClien
 
 
 def test_a_failing_job_reports_the_error_and_has_no_result(client: TestClient) -> None:
-    job_id = submit(client, {**MATCH, "options": {"min_score": 2.0}})["id"]
+    # Locked pairs beyond a mentor's capacity: only the engine can tell, after scoring.
+    locked = [{"mentee_id": m, "mentor_id": "m-data"} for m in ("alice", "bob")]  # capacity 1
+    job_id = submit(client, {**MATCH, "policy": {"locked": locked}}, kind="rematch")["id"]
     job = wait(client, job_id, "failed", "succeeded")
     assert job["status"] == "failed"
-    assert job["error"]["code"] == "invalid-input"
-    assert job["error"]["field"] == "payload.options.min_score"
-    assert "min_score is 2.0" in job["error"]["message"]
+    assert job["error"]["code"] == "infeasible"
+    assert job["error"]["field"] == "payload.policy.locked"
+    assert "more pairs than their capacity" in job["error"]["message"]
     result = client.get(f"/jobs/{job_id}/result")
     assert result.status_code == 409
     assert result.json()["type"] == "urn:matchsvc:problem:job-no-result"

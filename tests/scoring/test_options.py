@@ -41,7 +41,7 @@ def test_soft_criterion_weight_is_included_in_order() -> None:
 @pytest.mark.parametrize(
     ("weights", "criteria", "field", "match"),
     [
-        ({"skills": -1.0}, (), "options.weights.skills", "negative"),
+        ({"skills": -1.0}, (), "options.weights.skills", "use a number in \\[0, 1e\\+06\\]"),
         ({"skills": float("nan")}, (), "options.weights.skills", "finite number"),
         ({"goals": float("inf")}, (), "options.weights.goals", "finite number"),
         ({"skills": "1"}, (), "options.weights.skills", "finite number"),

@@ -8,8 +8,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import numpy.typing as npt
 
+from matchsvc.assignment._checks import check_scores
 from matchsvc.assignment._network import Graph, NetworkSolution, WarmStart, solve_graph
-from matchsvc.assignment._scan import first_non_finite, price_scan, top_scan
+from matchsvc.assignment._scan import price_scan, top_scan
 from matchsvc.assignment._types import Assignment, Certificate, Problem, SolverResult
 from matchsvc.errors import InvalidInputError
 
@@ -74,13 +75,7 @@ class _Blocks:
                 f"scores.block({i0}, {i1}) returned shape {s.shape}, expected {expected}",
                 field="scores",
             )
-        bad = int(first_non_finite(s))
-        if bad >= 0:
-            r, c = divmod(bad, expected[1])
-            raise InvalidInputError(
-                f"scores contains {s[r, c]} at ({i0 + r}, {c}); use allowed=False to forbid a pair",
-                field="scores",
-            )
+        check_scores(s, i0)
         return s
 
 

@@ -17,17 +17,17 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["first_non_finite", "price_scan", "top_scan"]
+__all__ = ["first_out_of_range", "price_scan", "top_scan"]
 
 
 @njit(cache=True)
-def first_non_finite(S):  # type: ignore[no-untyped-def]
-    """Flat index of the first NaN or infinite entry of ``S``, or -1."""
+def first_out_of_range(S, limit):  # type: ignore[no-untyped-def]
+    """Flat index of the first entry of ``S`` that is NaN or has ``abs > limit``, or -1."""
     r, c = S.shape
     for i in range(r):
         for j in range(c):
             x = np.float64(S[i, j])
-            if not (abs(x) < np.inf):
+            if not (abs(x) <= limit):
                 return i * c + j
     return -1
 

@@ -18,6 +18,9 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
+from matchsvc.assignment._checks import check_scores
+from matchsvc.errors import InvalidInputError
+
 __all__ = [
     "Assignment",
     "BlockScores",
@@ -145,22 +148,11 @@ class Problem:
             s = np.ascontiguousarray(self.scores.block(i0, i1), dtype=np.float64)
             expected = (i1 - i0, self.shape[1])
             if s.shape != expected:
-                from matchsvc.errors import InvalidInputError
-
                 raise InvalidInputError(
                     f"scores.block({i0}, {i1}) returned shape {s.shape}, expected {expected}",
                     field="scores",
                 )
-            bad = ~np.isfinite(s)
-            if bad.any():
-                from matchsvc.errors import InvalidInputError
-
-                r, c = np.argwhere(bad)[0]
-                raise InvalidInputError(
-                    f"scores contains {s[r, c]} at ({i0 + int(r)}, {int(c)}); "
-                    "use allowed=False to forbid a pair",
-                    field="scores",
-                )
+            check_scores(s, i0)
         mask = (
             np.ones(s.shape, dtype=np.bool_) if self.allowed is None else self.allowed[i0:i1].copy()
         )

@@ -8,7 +8,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from matchsvc.assignment._checks import check_scores
 from matchsvc.assignment._types import BlockScores, Problem
+from matchsvc.bounds import MAX_ABS_SCORE, MAX_COUNT
 from matchsvc.errors import InvalidInputError
 
 __all__ = ["OBJECTIVES", "validate"]
@@ -49,6 +51,13 @@ def _counts(value: Any, size: int, name: str, axis: str) -> npt.NDArray[np.int64
             f"{name}[{k}] = {arr[k]} is negative; use 0 for a {axis} that takes no one",
             field=name,
         )
+    if size and (arr > MAX_COUNT).any():
+        k = int(np.flatnonzero(arr > MAX_COUNT)[0])
+        raise InvalidInputError(
+            f"{name}[{k}] = {arr[k]} is above {MAX_COUNT:,}, the largest count this service "
+            f"takes; use a number in [0, {MAX_COUNT:,}]",
+            field=name,
+        )
     return arr.astype(np.int64)
 
 
@@ -68,13 +77,7 @@ def _dense_scores(scores: Any) -> npt.NDArray[np.float64]:
             f"scores must be real numbers, got dtype {arr.dtype}", field="scores"
         )
     out = np.ascontiguousarray(arr, dtype=np.float64)
-    bad = ~np.isfinite(out)
-    if bad.any():
-        r, c = (int(x) for x in np.argwhere(bad)[0])
-        raise InvalidInputError(
-            f"scores contains {out[r, c]} at ({r}, {c}); use allowed=False to forbid a pair",
-            field="scores",
-        )
+    check_scores(out)
     return out
 
 
@@ -123,9 +126,10 @@ def validate(
         mask = np.ascontiguousarray(mask)
     ms = None
     if min_score is not None:
-        if not isinstance(min_score, numbers.Real) or not np.isfinite(float(min_score)):
+        if not isinstance(min_score, numbers.Real) or not abs(float(min_score)) <= MAX_ABS_SCORE:
             raise InvalidInputError(
-                f"min_score must be a finite number or None, got {min_score!r}",
+                f"min_score must be a finite number in [-{MAX_ABS_SCORE:g}, {MAX_ABS_SCORE:g}] "
+                f"or None, got {min_score!r}",
                 field="min_score",
             )
         ms = float(min_score)

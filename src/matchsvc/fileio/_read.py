@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar, get_args
+from typing import Annotated, Any, Literal, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -153,7 +153,17 @@ def _csv_rows(path: Path, text: str) -> tuple[list[str], list[tuple[int, list[st
             else:
                 rows.append((start, cells))
     except csv.Error as exc:
-        raise InputFileError([f"{path} line {reader.line_num}: invalid CSV: {exc}"]) from None
+        where = f"{path} line {reader.line_num}"
+        if "field larger than field limit" in str(exc):
+            limit = csv.field_size_limit()
+            raise InputFileError(
+                [
+                    f"{where}: a cell is longer than {limit:,} characters, more than any field "
+                    "may hold (texts are limited by MATCHSVC_MAX_TEXT_LENGTH); an unclosed "
+                    "double quote makes the rest of the file one cell: check the quoting there"
+                ]
+            ) from None
+        raise InputFileError([f"{where}: invalid CSV: {exc}"]) from None
     if header is None:
         raise InputFileError([f"{path}: empty file; expected a header row, then one row each"])
     seen: set[str] = set()
@@ -284,9 +294,14 @@ def read_people(path: Path, key: str) -> Records:
 
 
 def _scalar_type(annotation: Any) -> type | None:
-    """``bool``, ``int`` or ``float`` when ``annotation`` is one (optionally ``| None``)."""
+    """``bool``, ``int`` or ``float`` when ``annotation`` is one (optionally ``| None``, and
+    optionally with constraints: ``Annotated[float, Field(ge=1)]``)."""
+    if get_origin(annotation) is Annotated:
+        return _scalar_type(get_args(annotation)[0])
     options = [a for a in get_args(annotation) if a is not type(None)] or [annotation]
-    if len(options) == 1 and options[0] in (bool, int, float):
+    if len(options) == 1 and options[0] is not annotation:
+        return _scalar_type(options[0])
+    if options[0] in (bool, int, float):
         found: type = options[0]
         return found
     return None

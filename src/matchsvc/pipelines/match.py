@@ -13,6 +13,7 @@ from typing import Literal
 import numpy as np
 
 from matchsvc.assignment import Assignment
+from matchsvc.bounds import MAX_TOP_N
 from matchsvc.errors import InvalidInputError
 from matchsvc.explain import (
     Explanation,
@@ -208,22 +209,31 @@ def recommend(
 ) -> dict[str, tuple[Recommendation, ...]]:
     """Each mentee's ``top_n`` feasible mentors, best first, explained (for self-service).
 
-    ``assigned`` gives mentors' current loads (default 0); a mentor's remaining capacity is
-    ``capacity - assigned``. With ``only_available`` mentors with none left are skipped.
+    ``assigned`` gives mentors' current loads (default 0; each between 0 and the mentor's
+    capacity); a mentor's remaining capacity is ``capacity - assigned``. With ``only_available`` mentors with none left are skipped.
     No assignment is solved: mentees choose. Ties are broken by mentor order.
 
     Raises:
-        InvalidInputError: bad people or options, ``top_n < 1``, or an unknown id in
-            ``assigned``.
+        InvalidInputError: bad people or options, ``top_n`` outside [1, 100], or an unknown
+            id or a count outside [0, capacity] in ``assigned``.
     """
-    if top_n < 1:
-        raise InvalidInputError(f"top_n is {top_n}; use 1 or more", field="top_n")
+    if not isinstance(top_n, int) or not 1 <= top_n <= MAX_TOP_N:
+        raise InvalidInputError(f"top_n is {top_n!r}; use 1 to {MAX_TOP_N}", field="top_n")
     loads = assigned or {}
-    known = {p.id for p in mentors}
+    capacity = {p.id: p.capacity for p in mentors}
     for mentor_id in sorted(loads):
-        if mentor_id not in known:
+        if mentor_id not in capacity:
             raise InvalidInputError(
                 f"assigned names mentor {mentor_id!r}, who is not among the mentors",
+                field=f"assigned.{mentor_id}",
+            )
+        count, limit = loads[mentor_id], capacity[mentor_id]
+        if not isinstance(limit, int):
+            continue  # a bad capacity is reported by the problem's own check
+        if not isinstance(count, int) or not 0 <= count <= limit:
+            raise InvalidInputError(
+                f"assigned[{mentor_id!r}] is {count!r}, but a mentor has between 0 and their "
+                f"capacity ({limit}) mentees: give the current count",
                 field=f"assigned.{mentor_id}",
             )
     problem = build_problem(mentees, mentors, options, embedder)

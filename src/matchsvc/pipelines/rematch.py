@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Literal
 
@@ -44,6 +44,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from matchsvc.assignment import Assignment, MoveLimitSolver
+from matchsvc.bounds import MAX_BONUS, MAX_COUNT, RATING_MAX, RATING_MIN
 from matchsvc.errors import InfeasibleError, InvalidInputError
 from matchsvc.explain import Explanation, SlotHolders, explain_pair, unmatched_reasons
 from matchsvc.pipelines._timing import Stopwatch
@@ -96,7 +97,17 @@ class PastPair:
 
 @dataclass(frozen=True, slots=True)
 class RematchPolicy:
-    """What the re-match may change. See the module docstring for the exact objective."""
+    """What the re-match may change. See the module docstring for the exact objective.
+
+    Attributes:
+        stability_bonus: score units an active pair earns for staying, in [0, 10].
+        locked: (mentee id, mentor id) pairs kept whatever else holds.
+        max_moves: most active pairs that may change, in [0, 1,000,000]; None = no limit.
+        min_rating_to_keep: pairs rated lower (by either side, 1-5) end and never return.
+        release_goals_met: end pairs whose goals are met (their slot closes).
+        waiting_since: per mentee id, since when they wait; a time without a zone is UTC.
+        wait_bonus: score units the longest wait is worth, in [0, 10].
+    """
 
     stability_bonus: float = 0.1
     locked: tuple[tuple[str, str], ...] = ()
@@ -194,14 +205,11 @@ def _check(
             )
         seen[key] = k
         for side in ("mentee_rating", "mentor_rating"):
-            value = getattr(pair, side)
-            if value is not None and not 1 <= value <= 5:
-                raise InvalidInputError(
-                    f"current[{k}].{side} is {value}; ratings run from 1 to 5",
-                    field=f"current[{k}].{side}",
-                )
+            _rating(getattr(pair, side), f"current[{k}].{side}")
     for k, past in enumerate(history):
         known(f"history[{k}]", past.mentee_id, past.mentor_id)
+        _rating(past.rating, f"history[{k}].rating")
+    _rating(policy.min_rating_to_keep, "policy.min_rating_to_keep")
     for k, (mentee_id, mentor_id) in enumerate(policy.locked):
         known(f"policy.locked[{k}]", mentee_id, mentor_id)
     for mentee_id in policy.waiting_since:
@@ -217,14 +225,22 @@ def _check(
         ("wait_bonus", policy.wait_bonus),
     )
     for name, value in checks:
-        if not np.isfinite(value) or value < 0:
+        if not 0 <= value <= MAX_BONUS:  # False for NaN
             raise InvalidInputError(
-                f"{name} is {value}; use a finite number >= 0", field=f"policy.{name}"
+                f"{name} is {value}; use a number of score units in [0, {MAX_BONUS:g}]",
+                field=f"policy.{name}",
             )
-    if policy.max_moves is not None and policy.max_moves < 0:
+    if policy.max_moves is not None and not 0 <= policy.max_moves <= MAX_COUNT:
         raise InvalidInputError(
-            f"max_moves is {policy.max_moves}; use 0 or more, or leave it out",
+            f"max_moves is {policy.max_moves}; use a number in [0, {MAX_COUNT:,}], or leave it out",
             field="policy.max_moves",
+        )
+
+
+def _rating(value: float | None, field: str) -> None:
+    if value is not None and not RATING_MIN <= value <= RATING_MAX:
+        raise InvalidInputError(
+            f"{field} is {value}; ratings run from {RATING_MIN} to {RATING_MAX}", field=field
         )
 
 
@@ -233,7 +249,7 @@ def _priority(
 ) -> NDArray[np.float64]:
     priority = np.where(in_programme, 1.0, 0.0)
     waiting = [
-        (policy.waiting_since[mid], i)
+        (_aware(policy.waiting_since[mid]), i)
         for i, mid in enumerate(comp.mentee_ids)
         if mid in policy.waiting_since and not in_programme[i]
     ]
@@ -242,6 +258,11 @@ def _priority(
     for rank, (_, i) in enumerate(waiting):
         priority[i] = (k - rank) / k
     return priority
+
+
+def _aware(moment: datetime) -> datetime:
+    """``moment`` with UTC as its zone when it has none (times without an offset are UTC)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
-from matchsvc import explain
-from matchsvc.schemas._base import EXAMPLE_PEOPLE, Objective, Out, Solver, StrictIn
+from matchsvc import bounds, explain
+from matchsvc.schemas._base import EXAMPLE_PEOPLE, Count, Id, Objective, Out, Solver, StrictIn
 from matchsvc.schemas.people import MatchOptionsIn, Profile, ScoringOptionsIn
 
 __all__ = [
@@ -51,10 +51,12 @@ class RecommendRequest(MatchRequest):
         json_schema_extra={"examples": [EXAMPLE_PEOPLE | {"top_n": 2, "only_available": True}]}
     )
 
-    top_n: int = Field(5, ge=1, le=100)
+    top_n: int = Field(5, ge=1, le=bounds.MAX_TOP_N)
     only_available: bool = Field(True, description="Skip mentors with no remaining capacity.")
-    assigned: dict[str, int] = Field(
-        {}, description="Current mentees per mentor id; remaining = capacity - assigned."
+    assigned: dict[Id, Count] = Field(
+        {},
+        description="Current mentees per mentor id, at most the mentor's capacity; "
+        "remaining = capacity - assigned.",
     )
 
 
@@ -66,6 +68,9 @@ class ScoreRequest(StrictIn):
     options: ScoringOptionsIn = Field(default_factory=ScoringOptionsIn)
 
 
+_Score = Annotated[float, Field(ge=-bounds.MAX_ABS_SCORE, le=bounds.MAX_ABS_SCORE)]
+
+
 class AssignRequest(StrictIn):
     model_config = ConfigDict(
         json_schema_extra={
@@ -73,13 +78,18 @@ class AssignRequest(StrictIn):
         }
     )
 
-    scores: list[list[float | None]] = Field(
-        description="Mentees x mentors, higher is better; null forbids a pair."
+    scores: list[list[_Score | None]] = Field(
+        description="Mentees x mentors, higher is better; null forbids a pair. Every row has "
+        f"one entry per mentor; finite, magnitude at most {bounds.MAX_ABS_SCORE:g}."
     )
-    capacity: list[int] | None = Field(None, description="Per mentor (default 1).")
-    demand: list[int] | None = Field(None, description="Per mentee (default 1).")
+    capacity: list[Count] | None = Field(
+        None, description="Per mentor, one entry per column (default 1)."
+    )
+    demand: list[Count] | None = Field(
+        None, description="Per mentee, one entry per row (default 1)."
+    )
     objective: Objective = "total"
-    min_score: float | None = None
+    min_score: _Score | None = None
     solver: Solver = "auto"
 
 

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 from types import MappingProxyType
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
-from matchsvc import profiles
+from matchsvc import bounds, profiles
 from matchsvc.pipelines import MatchOptions
 from matchsvc.schemas._base import (
     AttributeValue,
     Channel,
+    Count,
     Day,
     Frequency,
+    Id,
     IsoDate,
+    Matches,
+    Name,
+    NotBlank,
     Objective,
     Solver,
     StrictIn,
+    Text,
 )
 from matchsvc.scoring import DEFAULT_REFERENCE_DATE, DEFAULT_WEIGHTS, Constraints, Criterion
 from matchsvc.scoring import ScoringOptions as CoreScoringOptions
@@ -33,17 +39,40 @@ __all__ = [
 ]
 
 
+Start = Annotated[
+    Text,
+    Matches(
+        r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$", "a time 'HH:MM' from 00:00 to 23:59 in ASCII digits"
+    ),
+]
+End = Annotated[
+    Text,
+    Matches(
+        r"^(?:(?:[01][0-9]|2[0-3]):[0-5][0-9]|24:00)$",
+        "a time 'HH:MM' from 00:00 to 24:00 in ASCII digits",
+    ),
+]
+Language = Annotated[
+    Text, Matches(r"^[A-Za-z]{2}$", "a two-letter ISO 639-1 code such as 'en' or 'pt'")
+]
+TimeZone = Annotated[
+    Text,
+    Matches(r"^[A-Za-z0-9_+\-/:]+$", "a time zone such as 'Europe/Berlin' or 'UTC+05:30'"),
+    Field(max_length=bounds.MAX_TIMEZONE_LENGTH),
+]
+
+
 class Availability(StrictIn):
     day: Day
-    start: str = Field(description='"HH:MM", local time', examples=["09:00"])
-    end: str = Field(description='"HH:MM" after start ("24:00" allowed)', examples=["17:30"])
+    start: Start = Field(description='"HH:MM", local time', examples=["09:00"])
+    end: End = Field(description='"HH:MM" after start ("24:00" allowed)', examples=["17:30"])
 
 
 class Communication(StrictIn):
-    style: str = Field("", description="Free text: how they like to communicate.")
+    style: Text = Field("", description="Free text: how they like to communicate.")
     channels: list[Channel] = Field([])
-    languages: list[str] = Field([], description="ISO 639-1 codes, e.g. en, de.")
-    timezone: str | None = Field(None, description='IANA name or "UTC+05:30".')
+    languages: list[Language] = Field([], description="ISO 639-1 codes, e.g. en, de.")
+    timezone: TimeZone | None = Field(None, description='IANA name or "UTC+05:30".')
     availability: list[Availability] = Field([])
     frequency: Frequency | None = None
 
@@ -63,16 +92,19 @@ class Communication(StrictIn):
 class Profile(StrictIn):
     """A mentee or mentor. ``capacity`` is read for mentors, ``demand`` for mentees."""
 
-    id: str = Field(min_length=1, max_length=200)
-    skills: list[str] = Field([], description="Mentee: wants to learn; mentor: can teach.")
-    goals: str = Field("", description="Mentee: career goals; mentor: what they offer.")
+    id: Id
+    skills: list[NotBlank] = Field([], description="Mentee: wants to learn; mentor: can teach.")
+    goals: Text = Field("", description="Mentee: career goals; mentor: what they offer.")
     communication: Communication = Field(default_factory=Communication)
-    attributes: dict[str, AttributeValue] = Field(
-        {}, description="Free attributes for criteria: industry, organization, seniority_years..."
+    attributes: dict[Name, AttributeValue] = Field(
+        {},
+        description="Free attributes for criteria: industry, organization, seniority_years... "
+        f"Numbers are finite with magnitude at most {bounds.MAX_ABS_ATTRIBUTE:g}; lists hold "
+        f"at most {bounds.MAX_LIST_ITEMS} items.",
     )
-    capacity: int = Field(1, ge=0, description="Mentors: how many mentees they take.")
-    demand: int = Field(1, ge=0, description="Mentees: how many mentors they want.")
-    exclude: list[str] = Field([], description="Ids on the other side never to pair with.")
+    capacity: Count = Field(1, description="Mentors: how many mentees they take.")
+    demand: Count = Field(1, description="Mentees: how many mentors they want.")
+    exclude: list[Id] = Field([], description="Ids on the other side never to pair with.")
 
     def to_core(self) -> profiles.Profile:
         return profiles.Profile(
@@ -89,27 +121,32 @@ class Profile(StrictIn):
         )
 
 
+_Bound = Annotated[float, Field(ge=-bounds.MAX_ABS_ATTRIBUTE, le=bounds.MAX_ABS_ATTRIBUTE)]
+_Weight = Annotated[float, Field(ge=0, le=bounds.MAX_WEIGHT)]
+
+
 class CriterionIn(StrictIn):
-    name: str = Field(min_length=1)
-    attribute: str = Field(min_length=1)
+    name: Name
+    attribute: Name
     kind: Literal["same", "different", "gap", "overlap"]
-    min: float | None = None
-    max: float | None = None
+    min: _Bound | None = None
+    max: _Bound | None = None
     hard: bool = Field(False, description="Hard: filter pairs. Soft: a weighted bonus.")
 
 
 class ConstraintsIn(StrictIn):
     require_shared_language: bool = True
-    min_overlap_hours: float = Field(0.0, ge=0, le=168)
+    min_overlap_hours: float = Field(0.0, ge=0, le=bounds.HOURS_PER_WEEK)
     use_exclude: bool = True
 
 
 class ScoringOptionsIn(StrictIn):
-    weights: dict[str, float] = Field(
+    weights: dict[Name, _Weight] = Field(
         default_factory=lambda: dict(DEFAULT_WEIGHTS),
-        description="Per facet (skills, goals, communication) and soft criterion; normalised.",
+        description="Per facet (skills, goals, communication) and soft criterion, each in "
+        f"[0, {bounds.MAX_WEIGHT:g}], not all 0; normalised to sum 1.",
     )
-    criteria: list[CriterionIn] = Field([])
+    criteria: list[CriterionIn] = Field([], max_length=bounds.MAX_CRITERIA)
     constraints: ConstraintsIn = Field(default_factory=ConstraintsIn)
     reference_date: IsoDate = Field(
         DEFAULT_REFERENCE_DATE,
@@ -127,7 +164,9 @@ class ScoringOptionsIn(StrictIn):
 
 class MatchOptionsIn(ScoringOptionsIn):
     objective: Objective = Field("total", description="total, or fair (max-min, then total).")
-    min_score: float | None = Field(None, description="Pairs scoring below this are never made.")
+    min_score: float | None = Field(
+        None, ge=0, le=1, description="Pairs scoring below this (in [0, 1]) are never made."
+    )
     explain: bool = True
     solver: Solver = "auto"
 

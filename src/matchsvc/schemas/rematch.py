@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from types import MappingProxyType
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
+from matchsvc import bounds
 from matchsvc.pipelines import CurrentPair, PastPair, RematchPolicy
-from matchsvc.schemas._base import EXAMPLE_PEOPLE, IsoDatetime, Out, StrictIn
+from matchsvc.schemas._base import EXAMPLE_PEOPLE, Count, Id, IsoDatetime, Out, Rating, StrictIn
 from matchsvc.schemas.match import Explanation, MentorLoad
 from matchsvc.schemas.people import MatchOptionsIn, Profile
 
@@ -25,41 +26,44 @@ __all__ = [
 
 
 class CurrentPairIn(StrictIn):
-    mentee_id: str
-    mentor_id: str
+    mentee_id: Id
+    mentor_id: Id
     status: Literal["active", "ended"] = "active"
-    mentee_rating: float | None = Field(None, ge=1, le=5)
-    mentor_rating: float | None = Field(None, ge=1, le=5)
+    mentee_rating: Rating | None = None
+    mentor_rating: Rating | None = None
     goals_met: bool = False
     started_at: IsoDatetime | None = None
 
 
 class PastPairIn(StrictIn):
-    mentee_id: str
-    mentor_id: str
+    mentee_id: Id
+    mentor_id: Id
     outcome: Literal["good", "neutral", "bad"] = "neutral"
-    rating: float | None = Field(None, ge=1, le=5)
+    rating: Rating | None = None
 
 
 class LockedPair(StrictIn):
-    mentee_id: str
-    mentor_id: str
+    mentee_id: Id
+    mentor_id: Id
+
+
+_Bonus = Annotated[float, Field(ge=0, le=bounds.MAX_BONUS)]
 
 
 class RematchPolicyIn(StrictIn):
-    stability_bonus: float = Field(
-        0.1, ge=0, description="An active pair moves only if the programme gains more than this."
+    stability_bonus: _Bonus = Field(
+        0.1, description="An active pair moves only if the programme gains more than this."
     )
     locked: list[LockedPair] = Field([], description="Pairs kept whatever else holds.")
-    max_moves: int | None = Field(None, ge=0, description="Most active pairs that may change.")
-    min_rating_to_keep: float | None = Field(
-        None, ge=1, le=5, description="Pairs rated lower (either side) end and never return."
+    max_moves: Count | None = Field(None, description="Most active pairs that may change.")
+    min_rating_to_keep: Rating | None = Field(
+        None, description="Pairs rated lower (either side) end and never return."
     )
     release_goals_met: bool = Field(True, description="End pairs whose goals are met.")
-    waiting_since: dict[str, IsoDatetime] = Field(
+    waiting_since: dict[Id, IsoDatetime] = Field(
         {}, description="Per mentee id: waiting since; longer wait = higher priority."
     )
-    wait_bonus: float = Field(0.5, ge=0, description="Score units the longest wait is worth.")
+    wait_bonus: _Bonus = Field(0.5, description="Score units the longest wait is worth.")
 
     def to_core(self) -> RematchPolicy:
         return RematchPolicy(

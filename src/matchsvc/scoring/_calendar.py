@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 from numpy.typing import NDArray
 
+from matchsvc.bounds import MAX_TIMEZONE_LENGTH
 from matchsvc.profiles import Availability
 
 __all__ = [
@@ -35,8 +36,8 @@ SLOT_MINUTES = 15
 SLOTS_PER_WEEK = 7 * 24 * 60 // SLOT_MINUTES
 DAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-_OFFSET = re.compile(r"UTC(?:([+-])(\d{1,2})(?::(\d{2}))?)?")
-_CLOCK = re.compile(r"(\d{2}):(\d{2})")
+_OFFSET = re.compile(r"UTC(?:([+-])([0-9]{1,2})(?::([0-9]{2}))?)?")
+_CLOCK = re.compile(r"([0-9]{2}):([0-9]{2})")  # ASCII digits only: "٠٩:٠٠" is not a time
 
 
 @lru_cache(maxsize=1024)
@@ -62,9 +63,14 @@ def parse_timezone(name: str) -> tzinfo:
         if not timedelta(hours=-12) <= delta <= timedelta(hours=14):
             raise ValueError(f"UTC offset {name!r} is outside UTC-12:00 .. UTC+14:00")
         return fixed_timezone(delta)
+    if len(name) > MAX_TIMEZONE_LENGTH:
+        raise ValueError(
+            f"time zone name of {len(name)} characters is too long (at most "
+            f"{MAX_TIMEZONE_LENGTH}): use an IANA name such as 'Europe/Berlin' or 'UTC+05:30'"
+        )
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder such as "Europe"
         raise ValueError(
             f"unknown time zone {name!r}: use an IANA name such as 'Europe/Berlin' "
             "or a UTC offset such as 'UTC+05:30'"

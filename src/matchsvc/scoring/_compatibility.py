@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from matchsvc.profiles import CHANNELS, FREQUENCIES, AttributeValue, Profile
@@ -282,6 +283,15 @@ def _elements(value: AttributeValue) -> frozenset[object]:
     return canon if isinstance(canon, frozenset) else frozenset([canon])
 
 
+def _multi_hot(sets: Sequence[frozenset[object]], vocab: Mapping[object, int]) -> sp.csr_array:
+    """Sparse 0/1 rows, one per set, over ``vocab``'s columns (memory: the set sizes)."""
+    ptr = np.zeros(len(sets) + 1, dtype=np.int64)
+    np.cumsum([len(s) for s in sets], out=ptr[1:])
+    cols = np.fromiter((vocab[e] for s in sets for e in s), dtype=np.int64, count=int(ptr[-1]))
+    data = np.ones(cols.size, dtype=np.float32)
+    return sp.csr_array((data, cols, ptr), shape=(len(sets), len(vocab)))
+
+
 def _criterion(
     crit: Criterion, mentees: Sequence[Profile], mentors: Sequence[Profile]
 ) -> tuple[NDArray[np.float32], NDArray[np.bool_]]:
@@ -310,15 +320,11 @@ def _criterion(
         for s in (*sets_l, *sets_r):
             for e in s:
                 vocab.setdefault(e, len(vocab))
-        hot_l = np.zeros((len(sets_l), len(vocab)), dtype=np.float32)
-        hot_r = np.zeros((len(sets_r), len(vocab)), dtype=np.float32)
-        for hot, sets in ((hot_l, sets_l), (hot_r, sets_r)):
-            for i, s in enumerate(sets):
-                hot[i, [vocab[e] for e in s]] = 1.0
+        hot_l, hot_r = (_multi_hot(sets, vocab) for sets in (sets_l, sets_r))
         jaccard, inter = jaccard_from_counts(hot_l, hot_r)
         value = jaccard if not crit.hard else (inter > 0).astype(np.float32)
-        empty_l = hot_l.sum(axis=1) == 0
-        empty_r = hot_r.sum(axis=1) == 0
+        empty_l = np.array([not s for s in sets_l], dtype=np.bool_)
+        empty_r = np.array([not s for s in sets_r], dtype=np.bool_)
         known &= ~empty_l[:, None] & ~empty_r[None, :]
     else:
         codes: dict[object, int] = {}

@@ -145,17 +145,26 @@ def overlap_slots(
 
 
 def jaccard_from_counts(
-    left: NDArray[np.float32], right: NDArray[np.float32]
+    left: NDArray[np.float32] | sp.csr_array, right: NDArray[np.float32] | sp.csr_array
 ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
     """Jaccard index and intersection size of multi-hot set rows.
 
     Args:
-        left: ``(n, k)`` 0/1 rows; right: ``(m, k)`` 0/1 rows.
+        left: ``(n, k)`` 0/1 rows; right: ``(m, k)`` 0/1 rows; dense, or sparse (CSR) when
+            the vocabulary is large (tags): memory then grows with the set sizes, not ``k``.
 
     Returns:
-        ``(jaccard, intersection)``, each ``(n, m)``; ``jaccard`` is 0 where both sets are empty.
+        ``(jaccard, intersection)``, each ``(n, m)`` dense; ``jaccard`` is 0 where both sets
+        are empty.
     """
-    inter = np.matmul(left, right.T, dtype=np.float32)
-    union = left.sum(axis=1)[:, None] + right.sum(axis=1)[None, :] - inter
+    if sp.issparse(left) or sp.issparse(right):
+        product = sp.csr_array(left) @ sp.csr_array(right).T
+        inter = np.asarray(product.toarray(), dtype=np.float32)
+        left_size = np.asarray(left.sum(axis=1), dtype=np.float32).ravel()
+        right_size = np.asarray(right.sum(axis=1), dtype=np.float32).ravel()
+    else:
+        inter = np.matmul(left, right.T, dtype=np.float32)
+        left_size, right_size = left.sum(axis=1), right.sum(axis=1)
+    union = left_size[:, None] + right_size[None, :] - inter
     jaccard = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
     return jaccard, inter

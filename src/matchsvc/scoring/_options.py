@@ -13,6 +13,7 @@ from datetime import date
 from types import MappingProxyType
 from typing import Literal, get_args
 
+from matchsvc.bounds import MAX_ABS_ATTRIBUTE, MAX_CRITERIA, MAX_WEIGHT
 from matchsvc.errors import InvalidInputError
 
 __all__ = [
@@ -135,6 +136,12 @@ def validate_options(options: ScoringOptions) -> None:
     """
     seen: dict[str, int] = {}
     reserved = set(FACETS) | set(CONSTRAINT_NAMES)
+    if len(options.criteria) > MAX_CRITERIA:
+        raise InvalidInputError(
+            f"{len(options.criteria)} criteria given; at most {MAX_CRITERIA} are allowed "
+            "(each adds a facet matrix): merge or drop some",
+            field="options.criteria",
+        )
     for k, crit in enumerate(options.criteria):
         where = f"options.criteria[{k}]"
         if not isinstance(crit.name, str) or not crit.name:
@@ -166,10 +173,12 @@ def validate_options(options: ScoringOptions) -> None:
         if crit.kind == "gap":
             for bound in ("min", "max"):
                 value = getattr(crit, bound)
-                if value is not None and (not _is_number(value) or not math.isfinite(value)):
+                if value is not None and (
+                    not _is_number(value) or not abs(value) <= MAX_ABS_ATTRIBUTE
+                ):
                     raise InvalidInputError(
                         f"criterion {crit.name!r} has {bound}={value!r}; use a finite number "
-                        "or None",
+                        f"in [-{MAX_ABS_ATTRIBUTE:g}, {MAX_ABS_ATTRIBUTE:g}] or None",
                         field=f"{where}.{bound}",
                     )
             if crit.min is None and crit.max is None:
@@ -238,11 +247,14 @@ def normalized_weights(options: ScoringOptions) -> dict[str, float]:
             )
         if not _is_number(value) or not math.isfinite(value):
             raise InvalidInputError(
-                f"weight {name!r} is {value!r}; use a finite number >= 0", field=where
+                f"weight {name!r} is {value!r}; use a finite number in [0, {MAX_WEIGHT:g}]",
+                field=where,
             )
-        if value < 0:
+        if not 0 <= value <= MAX_WEIGHT:
             raise InvalidInputError(
-                f"weight {name!r} is negative ({value}); use a number >= 0", field=where
+                f"weight {name!r} is {value}; use a number in [0, {MAX_WEIGHT:g}] (weights are "
+                "normalised to sum 1, so only their ratios matter)",
+                field=where,
             )
     for name in soft:
         if name not in options.weights:

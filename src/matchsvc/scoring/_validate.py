@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Sequence
 
+from matchsvc.bounds import MAX_ABS_ATTRIBUTE, MAX_LIST_ITEMS, check_text
 from matchsvc.errors import InvalidInputError
 from matchsvc.profiles import CHANNELS, FREQUENCIES, Profile
 from matchsvc.scoring._calendar import DAYS, parse_clock, parse_timezone
@@ -209,12 +211,16 @@ def validate_people(
 ) -> None:
     """Check both sides of a request; return ``None`` when everything is usable.
 
-    Checks, per person: a non-empty id unique within its side; ``exclude`` ids exist on the
-    other side; skills are non-empty strings; channels are in :data:`~matchsvc.profiles.CHANNELS`; frequency is in
-    :data:`~matchsvc.profiles.FREQUENCIES`; languages are ISO 639-1 codes (any case); the time
-    zone is an IANA name or "UTC+HH:MM"; availability windows have a known day, "HH:MM" times
-    with end after start, and come with a time zone. With ``options``, the options are checked
-    too and attributes used by ``gap`` criteria must be numbers.
+    Checks, per person: a non-empty id unique within its side, also after Unicode NFC
+    normalisation (two spellings of "José" are refused, not matched as two people); ``exclude``
+    ids exist on the other side; every text is valid Unicode (:func:`matchsvc.bounds.check_text`);
+    skills are non-empty strings; channels are in :data:`~matchsvc.profiles.CHANNELS`; frequency
+    is in :data:`~matchsvc.profiles.FREQUENCIES`; languages are ISO 639-1 codes (any case); the
+    time zone is an IANA name or "UTC+HH:MM"; availability windows have a known day, "HH:MM"
+    times (ASCII digits) with end after start, and come with a time zone; attributes hold text,
+    booleans, finite numbers of magnitude at most :data:`~matchsvc.bounds.MAX_ABS_ATTRIBUTE`, or
+    lists of at most :data:`~matchsvc.bounds.MAX_LIST_ITEMS` texts. With ``options``, the
+    options are checked too and attributes used by ``gap`` criteria must be numbers.
 
     Raises:
         InvalidInputError: the first problem found, with ``field`` like ``"mentees[2].id"`` or
@@ -236,15 +242,25 @@ def validate_people(
                     f"{where} has an empty id: give every person a non-empty id",
                     field=f"{where}.id",
                 )
-            if person.id in seen:
+            _text(person.id, f"{where}.id")
+            key = unicodedata.normalize("NFC", person.id)
+            if key in seen:
+                first = people[seen[key]].id
+                same = (
+                    "share it"
+                    if first == person.id
+                    else (
+                        f"spell it {first!r} and {person.id!r}, the same text in two Unicode forms"
+                    )
+                )
                 raise InvalidInputError(
-                    f"duplicate id {person.id!r}: {side}[{seen[person.id]}] and {where} share "
-                    "it; ids must be unique within a side",
+                    f"duplicate id {person.id!r}: {side}[{seen[key]}] and {where} {same}; ids "
+                    "must be unique within a side",
                     field=f"{where}.id",
                 )
-            seen[person.id] = i
+            seen[key] = i
             _check_person(person, where)
-        ids[side] = set(seen)
+        ids[side] = {person.id for person in people}
     for side, other, people in (
         ("mentees", "mentors", mentees),
         ("mentors", "mentees", mentors),
@@ -261,6 +277,12 @@ def validate_people(
         _check_attributes(mentees, mentors, options)
 
 
+def _text(value: str, field: str) -> None:
+    problem = check_text(value)
+    if problem is not None:
+        raise InvalidInputError(f"{field} {problem}", field=field)
+
+
 def _check_person(person: Profile, where: str) -> None:
     for k, skill in enumerate(person.skills):
         if not isinstance(skill, str) or not skill.strip():
@@ -268,11 +290,16 @@ def _check_person(person: Profile, where: str) -> None:
                 f"{where}.skills[{k}] is {skill!r}; skills are non-empty strings",
                 field=f"{where}.skills[{k}]",
             )
+        _text(skill, f"{where}.skills[{k}]")
     if not isinstance(person.goals, str):
         raise InvalidInputError(
             f"{where}.goals is a {type(person.goals).__name__}; use a string ('' for none)",
             field=f"{where}.goals",
         )
+    _text(person.goals, f"{where}.goals")
+    for k, excluded in enumerate(person.exclude):
+        _text(excluded, f"{where}.exclude[{k}]")
+    _check_attribute_values(person, where)
     comm = person.communication
     cwhere = f"{where}.communication"
     if not isinstance(comm.style, str):
@@ -280,6 +307,7 @@ def _check_person(person: Profile, where: str) -> None:
             f"{cwhere}.style is a {type(comm.style).__name__}; use a string ('' for none)",
             field=f"{cwhere}.style",
         )
+    _text(comm.style, f"{cwhere}.style")
     for k, channel in enumerate(comm.channels):
         if channel not in CHANNELS:
             raise InvalidInputError(
@@ -318,9 +346,10 @@ def _check_person(person: Profile, where: str) -> None:
         except (ValueError, TypeError) as exc:
             raise InvalidInputError(str(exc), field=f"{awhere}.end") from None
         if end <= start:
+            order = "when it starts" if end == start else f"before it starts at {window.start}"
             raise InvalidInputError(
-                f"{awhere} ends at {window.end} before it starts at {window.start}: a window "
-                "lies within one day; split an overnight window in two",
+                f"{awhere} ends at {window.end}, {order}: give an end after the start; a "
+                "window lies within one day, so split an overnight window in two",
                 field=f"{awhere}.end",
             )
     if comm.availability and comm.timezone is None:
@@ -329,6 +358,40 @@ def _check_person(person: Profile, where: str) -> None:
             "(e.g. 'Europe/Berlin' or 'UTC')",
             field=f"{cwhere}.timezone",
         )
+
+
+def _check_attribute_values(person: Profile, where: str) -> None:
+    for name, value in person.attributes.items():
+        field = f"{where}.attributes.{name}"
+        _text(name, f"{where}.attributes")
+        if isinstance(value, str):
+            _text(value, field)
+        elif isinstance(value, tuple | list):
+            if len(value) > MAX_LIST_ITEMS:
+                raise InvalidInputError(
+                    f"{field} lists {len(value)} items; at most {MAX_LIST_ITEMS} are allowed",
+                    field=field,
+                )
+            for k, item in enumerate(value):
+                if not isinstance(item, str):
+                    raise InvalidInputError(
+                        f"{field}[{k}] is {item!r}; list attributes hold strings",
+                        field=f"{field}[{k}]",
+                    )
+                _text(item, f"{field}[{k}]")
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            if not abs(value) <= MAX_ABS_ATTRIBUTE:
+                raise InvalidInputError(
+                    f"{field} is {value!r}; numbers are finite with magnitude at most "
+                    f"{MAX_ABS_ATTRIBUTE:g}",
+                    field=field,
+                )
+        elif not isinstance(value, bool):
+            raise InvalidInputError(
+                f"{field} is a {type(value).__name__}; attributes are text, numbers, booleans "
+                "or lists of text",
+                field=field,
+            )
 
 
 def _check_attributes(
