@@ -35,7 +35,9 @@ from matchsvc.scoring.cache import Embedder
 from matchsvc.scoring.encoder import Encoder
 
 __all__ = [
+    "SECONDS_PER_CRITERION_PAIR",
     "SECONDS_PER_PAIR",
+    "SECONDS_PER_SKILL_PAIR",
     "BudgetedEncoder",
     "CheckpointedEmbedder",
     "checkpoint",
@@ -61,6 +63,15 @@ cache) on 2 cores: match 1.9-2.2 us, fair match 9.6 us, recommend 5.6-7.0 us (an
 suggestion), score 3.6 us, assign 4.5-5.0 us (mostly parsing the matrix), fair assign 18 us.
 """
 
+SECONDS_PER_SKILL_PAIR = 1e-8
+"""Estimated seconds per (distinct mentee skill x mentor skill) of the skills facet: each
+distinct skill a mentee wants is compared with every skill of every mentor. Measured at about
+6 ns on 2 idle cores (600 x 600 people with 50 free-text skills each: 5.4 s)."""
+
+SECONDS_PER_CRITERION_PAIR = 1e-8
+"""Estimated seconds per criterion and pair (one facet matrix or mask each; measured at about
+6 ns with 4,000 criteria on 1,000 x 1,000)."""
+
 _JOB_HINT = "submit it as a job (POST /jobs) or split it"
 
 
@@ -78,13 +89,25 @@ _current: ContextVar[_Budget | None] = ContextVar("matchsvc_time_budget", defaul
 
 
 @contextmanager
-def time_budget(seconds: float, *, operation: str, pairs: int) -> Iterator[None]:
+def time_budget(
+    seconds: float,
+    *,
+    operation: str,
+    pairs: int,
+    skill_pairs: int = 0,
+    criteria: int = 0,
+) -> Iterator[None]:
     """Run the block under a budget of ``seconds`` (0: none), refusing it up front if too big.
+
+    The estimate is ``pairs x SECONDS_PER_PAIR[operation] + skill_pairs x
+    SECONDS_PER_SKILL_PAIR + criteria x pairs x SECONDS_PER_CRITERION_PAIR``.
 
     Args:
         seconds: the budget (``MATCHSVC_REQUEST_TIMEOUT_SECONDS``); 0 disables every check.
         operation: a key of :data:`SECONDS_PER_PAIR`.
         pairs: mentees x mentors (rows x columns for a score matrix).
+        skill_pairs: distinct mentee skills x skills listed by all mentors.
+        criteria: the request's criteria.
 
     Raises:
         TimeBudgetExceededError: the estimate exceeds the budget (before the block runs), or a
@@ -95,7 +118,11 @@ def time_budget(seconds: float, *, operation: str, pairs: int) -> Iterator[None]
     if seconds <= 0:
         yield
         return
-    estimate = pairs * rate
+    estimate = (
+        pairs * rate
+        + skill_pairs * SECONDS_PER_SKILL_PAIR
+        + criteria * pairs * SECONDS_PER_CRITERION_PAIR
+    )
     if estimate > seconds:
         raise TimeBudgetExceededError(
             f"{operation} of {pairs} pairs is estimated at {estimate:.1f} s, over the {seconds:g} s "

@@ -6,6 +6,7 @@ Invalid values stop the service at start-up with a message naming the variable.
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -16,6 +17,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from matchsvc.errors import ConfigError
 
 __all__ = ["Settings", "get_settings", "load_settings"]
+
+_API_KEY = re.compile(r"[\x21-\x2b\x2d-\x7e]{1,256}")  # printable ASCII but space and comma
 
 
 class Settings(BaseSettings):
@@ -49,7 +52,22 @@ class Settings(BaseSettings):
     )
     max_skills: int = Field(50, ge=1, description="Most skills per person.")
     api_key: SecretStr | None = Field(
-        None, description="If set, every request except health checks needs `X-API-Key`."
+        None,
+        description="If set, every request except health checks, metrics and the API docs "
+        "needs `X-API-Key` equal to one of these keys: one key, or several separated by commas "
+        "(rotation: add the new key, move the clients, remove the old one). Each key is 1-256 "
+        "printable ASCII characters without spaces or commas.",
+    )
+    docs: bool = Field(
+        True,
+        description="Serve /docs, /redoc and /openapi.json (the API's schema, no data; not "
+        "behind the API key). false turns them off.",
+    )
+    max_score_pairs: int = Field(
+        250_000,
+        ge=1,
+        description="Largest mentees x mentors of POST /score, whose answer holds every facet "
+        "matrix (413 beyond).",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Log level of the service's JSON logs."
@@ -95,6 +113,31 @@ class Settings(BaseSettings):
         ge=0,
         description="Testing only: each job waits this long (cancellable) before it runs. 0: off.",
     )
+
+    @field_validator("api_key")
+    @classmethod
+    def _keys_are_usable(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        keys = value.get_secret_value().split(",")
+        if not any(k.strip() for k in keys):
+            raise ValueError(
+                "is set but empty, which would turn authentication off while clients send "
+                "keys: give a key, or unset the variable to run without one"
+            )
+        for n, key in enumerate(keys, start=1):
+            if not _API_KEY.fullmatch(key):
+                raise ValueError(
+                    f"key {n} of {len(keys)} is not 1-256 printable ASCII characters without "
+                    "spaces (separate several keys with commas, nothing else)"
+                )
+        return value
+
+    def api_keys(self) -> tuple[bytes, ...]:
+        """The accepted API keys (empty: no key is needed)."""
+        if self.api_key is None:
+            return ()
+        return tuple(k.encode("ascii") for k in self.api_key.get_secret_value().split(","))
 
     @field_validator("model")
     @classmethod

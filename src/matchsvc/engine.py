@@ -223,8 +223,21 @@ class Engine:
     def score(
         self, mentees: Sequence[Profile], mentors: Sequence[Profile], options: ScoringOptions
     ) -> Compatibility:
-        """Limits, then the compatibility matrix with every facet."""
+        """Limits, then the compatibility matrix with every facet.
+
+        Raises:
+            LimitExceededError: also when mentees x mentors exceeds ``max_score_pairs`` (the
+                answer holds every facet matrix).
+        """
         self.check_limits(mentees, mentors)
+        pairs, limit = len(mentees) * len(mentors), self.settings.max_score_pairs
+        if pairs > limit:
+            raise LimitExceededError(
+                f"{len(mentees)} x {len(mentors)} = {pairs:,} pairs exceed the {limit:,} of one "
+                "score matrix (MATCHSVC_MAX_SCORE_PAIRS): request it in blocks of mentees, or "
+                "use POST /match for the assignment itself",
+                field="mentees",
+            )
         return score(mentees, mentors, options, CheckpointedEmbedder(self.cache))
 
     def _observe(self, timings_ms: Mapping[str, float]) -> None:

@@ -47,11 +47,15 @@ def create_app(settings: Settings | None = None, *, encoder: Encoder | None = No
         finally:
             await asyncio.to_thread(jobs.stop)  # a job mid-engine-call re-runs at next start
 
+    docs = settings.docs  # /docs, /redoc, /openapi.json: the schema, no data, no key
     app = FastAPI(
         title="matchsvc",
         version=__version__,
         summary="Explained, exact mentee-mentor matching.",
         lifespan=lifespan,
+        openapi_url="/openapi.json" if docs else None,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
     )
     app.state.engine = engine
     app.state.metrics = metrics = Metrics(engine)
@@ -63,7 +67,7 @@ def create_app(settings: Settings | None = None, *, encoder: Encoder | None = No
     app.include_router(router)
     app.include_router(jobs_router)
     _install_middleware(app, settings, metrics)
-    if settings.api_key is not None:
+    if settings.api_keys() and docs:
         _declare_api_key(app)
     return app
 

@@ -8,7 +8,7 @@ path in the request body (``mentees[3].capacity``) with what was wrong.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -100,14 +100,53 @@ async def _matchsvc_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_for(exc)
 
 
+def _json_error(err: Mapping[str, Any], document: object) -> str:
+    """The message of a JSON syntax error, with the line and column where it was found."""
+    pos = err.get("loc", ("body", 0))[-1]
+    why = str(err.get("ctx", {}).get("error", "invalid JSON"))
+    if not isinstance(pos, int) or not isinstance(document, str):
+        return f"the body is not valid JSON ({why}): send one JSON object"
+    line = document.count("\n", 0, pos) + 1
+    column = pos - document.rfind("\n", 0, pos)
+    return (
+        f"the body is not valid JSON: {why} at line {line} column {column} (character {pos}); "
+        "fix the JSON syntax there"
+    )
+
+
+def _is_json(content_type: str | None) -> bool:
+    media = (content_type or "").split(";")[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
 async def _request_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    raw = exc.errors()
+    if raw and raw[0].get("type") == "json_invalid":
+        message = _json_error(raw[0], exc.body)
+        errors = [{"field": "body", "message": message}]
+        return problem_response(422, "invalid-input", "Invalid input", message, errors=errors)
+    content_type = request.headers.get("content-type")
+    if content_type is not None and not _is_json(content_type):
+        message = (
+            f"the body is sent as {content_type.split(';')[0].strip()!r}, but this operation reads "
+            "JSON: send it with Content-Type: application/json"
+        )
+        return problem_response(
+            415,
+            "unsupported-media-type",
+            "Unsupported media type",
+            message,
+            errors=[{"field": "body", "message": message}],
+        )
     errors = [
         {
             "field": field_path(err.get("loc", ())) or "body",
             "message": str(err.get("msg", "invalid")),
         }
-        for err in exc.errors()
+        for err in raw
     ]
     first = errors[0] if errors else {"field": "body", "message": "invalid request"}
     detail = f"{first['field']}: {first['message']}"

@@ -29,16 +29,21 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
 def require_api_key(request: Request, engine: EngineDep) -> None:
-    """401 unless ``X-API-Key`` matches ``MATCHSVC_API_KEY`` (when one is set).
+    """401 unless ``X-API-Key`` equals one of the keys of ``MATCHSVC_API_KEY`` (when set).
 
-    Read from the raw headers so the OpenAPI document declares the key only when the service
-    requires one (``create_app`` adds the security scheme then).
+    Every key is compared, in constant time, whatever matched first, so the time taken says
+    nothing about which key or how much of it was right. Read from the raw headers so the
+    OpenAPI document declares the key only when the service requires one (``create_app`` adds
+    the security scheme then).
     """
-    expected = engine.settings.api_key
-    if expected is None:
+    keys = engine.settings.api_keys()
+    if not keys:
         return
-    given = request.headers.get(API_KEY_HEADER, "").encode()
-    if not secrets.compare_digest(given, expected.get_secret_value().encode()):
+    given = request.headers.get(API_KEY_HEADER, "").encode("latin-1")  # the bytes as sent
+    matched = False
+    for key in keys:
+        matched |= secrets.compare_digest(given, key)
+    if not matched:
         raise HTTPException(
             401, "missing or wrong X-API-Key header", headers={"WWW-Authenticate": "ApiKey"}
         )
@@ -48,6 +53,10 @@ _ERRORS: dict[int | str, dict[str, object]] = {
     400: {"description": "The body is not UTF-8 text.", "content": {PROBLEM_JSON: {}}},
     401: {"description": "Missing or wrong `X-API-Key`.", "content": {PROBLEM_JSON: {}}},
     413: {"description": "Larger than the configured limits.", "content": {PROBLEM_JSON: {}}},
+    415: {
+        "description": "The body is not sent as JSON (`Content-Type: application/json`).",
+        "content": {PROBLEM_JSON: {}},
+    },
     422: {
         "description": "Invalid input; `errors` names each field.",
         "content": {PROBLEM_JSON: {}},
@@ -65,12 +74,31 @@ _ERRORS: dict[int | str, dict[str, object]] = {
 
 
 def _budget(
-    engine: Engine, operation: str, mentees: int, mentors: int
+    engine: Engine,
+    operation: str,
+    mentees: int,
+    mentors: int,
+    body: schemas.ScoreRequest | schemas.MatchRequest | schemas.RematchRequest | None = None,
 ) -> AbstractContextManager[None]:
-    """The request's time budget (``MATCHSVC_REQUEST_TIMEOUT_SECONDS``); logs its size."""
+    """The request's time budget (``MATCHSVC_REQUEST_TIMEOUT_SECONDS``); logs its size.
+
+    With the people (``body``), the estimate also counts the skills facet's work (distinct
+    mentee skills x mentor skills) and the criteria.
+    """
     logs.annotate(mentees=mentees, mentors=mentors)
-    seconds = engine.settings.request_timeout_seconds
-    return time_budget(seconds, operation=operation, pairs=mentees * mentors)
+    skill_pairs = criteria = 0
+    if body is not None:
+        wanted = {skill for person in body.mentees for skill in person.skills}
+        offered = sum(len(person.skills) for person in body.mentors)
+        skill_pairs = len(wanted) * offered
+        criteria = len(body.options.criteria)
+    return time_budget(
+        engine.settings.request_timeout_seconds,
+        operation=operation,
+        pairs=mentees * mentors,
+        skill_pairs=skill_pairs,
+        criteria=criteria,
+    )
 
 
 health = APIRouter(tags=["operations"])
@@ -111,7 +139,7 @@ def metrics(request: Request) -> Response:
 def match(body: schemas.MatchRequest, engine: EngineDep) -> schemas.MatchResponse:
     """Match mentees to mentors exactly, with explanations and reasons for the unmatched."""
     operation = "match-fair" if body.options.objective == "fair" else "match"
-    with _budget(engine, operation, len(body.mentees), len(body.mentors)):
+    with _budget(engine, operation, len(body.mentees), len(body.mentors), body):
         return service.run_match(engine, body)
 
 
@@ -119,14 +147,14 @@ def match(body: schemas.MatchRequest, engine: EngineDep) -> schemas.MatchRespons
 def rematch(body: schemas.RematchRequest, engine: EngineDep) -> schemas.RematchResponse:
     """Re-match a running programme: keep good pairs, refill capacity, move as few as possible."""
     operation = "rematch" if body.policy.max_moves is None else "rematch-max-moves"
-    with _budget(engine, operation, len(body.mentees), len(body.mentors)):
+    with _budget(engine, operation, len(body.mentees), len(body.mentors), body):
         return service.run_rematch(engine, body)
 
 
 @router.post("/recommend", response_model=schemas.RecommendResponse, tags=["matching"])
 def recommend(body: schemas.RecommendRequest, engine: EngineDep) -> schemas.RecommendResponse:
     """Top-N explained mentor suggestions per mentee, for platforms where mentees choose."""
-    with _budget(engine, "recommend", len(body.mentees), len(body.mentors)):
+    with _budget(engine, "recommend", len(body.mentees), len(body.mentors), body):
         return service.run_recommend(engine, body)
 
 
@@ -142,5 +170,5 @@ def assign_scores(body: schemas.AssignRequest, engine: EngineDep) -> schemas.Ass
 @router.post("/score", response_model=schemas.ScoreResponse, tags=["data science"])
 def score(body: schemas.ScoreRequest, engine: EngineDep) -> schemas.ScoreResponse:
     """The compatibility matrix and every facet matrix, for analysis."""
-    with _budget(engine, "score", len(body.mentees), len(body.mentors)):
+    with _budget(engine, "score", len(body.mentees), len(body.mentors), body):
         return service.run_score(engine, body)
