@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 from pathlib import Path
@@ -21,6 +23,7 @@ from matchsvc.fileio import (
     read_object,
     read_people,
     read_records,
+    render_match,
     write_atomic,
 )
 
@@ -349,3 +352,60 @@ def test_write_atomic_leaves_nothing_behind_on_failure(
         write_atomic(out, "new")
     assert out.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.csv"]
+
+
+# ---------------------------------------------------------------- hardening
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ('=HYPERLINK("http://x","click")', '\'=HYPERLINK("http://x","click")'),
+        ("+1+1", "'+1+1"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("-0.25", "-0.25"),
+        ("1e-05", "1e-05"),
+        ("ana", "ana"),
+    ],
+)
+def test_csv_cells_never_start_a_formula(cell: str, written: str) -> None:
+    from matchsvc.fileio._write import safe_cell
+
+    assert safe_cell(cell) == written
+
+
+def test_an_injected_id_is_neutralised_in_the_match_csv() -> None:
+    s = schemas
+    summary = s.Summary(
+        matched=0, unmatched=1, total_score=0.0, mean_score=None, min_score=None, optimal=True,
+        solver="flow", timings_ms={},
+    )  # fmt: skip
+    detail = s.UnmatchedDetail(feasible_mentors=0, removed_by={}, best_mentors=[], best_score=None)
+    bad = '=HYPERLINK("http://evil","x")'
+    unmatched = s.Unmatched(mentee_id=bad, unmet=1, reason="no_feasible_mentor", detail=detail)
+    response = s.MatchResponse(matches=[], unmatched=[unmatched], mentors=[], summary=summary)
+    rows = list(csv.reader(io.StringIO(render_match(response, "csv"))))
+    assert rows[1][0] == "'" + bad
+    assert rows[1][-1].startswith("'=HYPERLINK")  # the sentence starts with the id too
+
+
+def test_write_atomic_keeps_the_mode_and_follows_a_symlink(tmp_path: Path) -> None:
+    private = tmp_path / "result.json"
+    private.write_text("old")
+    private.chmod(0o600)
+    write_atomic(private, "new")
+    assert private.read_text() == "new" and (private.stat().st_mode & 0o777) == 0o600
+    link = tmp_path / "link.json"
+    link.symlink_to(private)
+    write_atomic(link, "via link")
+    assert link.is_symlink() and private.read_text() == "via link"
+    assert (private.stat().st_mode & 0o777) == 0o600
+
+
+def test_a_runaway_csv_cell_names_the_likely_cause(tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text('id,goals\na,"unclosed\n' + "x" * 200_000 + "\n")
+    with pytest.raises(InputFileError, match="unclosed double quote"):
+        read_people(path, "mentees")

@@ -9,6 +9,8 @@ import csv
 import io
 import json
 import os
+import re
+import stat
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -18,7 +20,14 @@ from matchsvc import schemas
 from matchsvc.explain import unmatched_summary
 from matchsvc.fileio._formats import Format, InputFileError, file_format
 
-__all__ = ["check_output", "render_match", "render_recommend", "render_rematch", "write_atomic"]
+__all__ = [
+    "check_output",
+    "render_match",
+    "render_recommend",
+    "render_rematch",
+    "safe_cell",
+    "write_atomic",
+]
 
 
 def _json(value: Any, *, indent: int | None) -> str:
@@ -40,11 +49,24 @@ def _facet_names(explanations: Iterable[schemas.Explanation | None]) -> list[str
     return list(names)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def safe_cell(cell: str) -> str:
+    """``cell`` as a spreadsheet will not run it: text starting with ``= + - @``, a tab or a
+    carriage return gets a leading ``'`` (OWASP's advice against CSV injection); plain numbers
+    are left as they are. Every CSV cell this project writes goes through here."""
+    if cell.startswith(_FORMULA_START) and not _NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
 def _csv_text(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([safe_cell(cell) for cell in header])
+    writer.writerows([safe_cell(cell) for cell in row] for row in rows)
     return buffer.getvalue()
 
 
@@ -214,17 +236,24 @@ def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` all at once: a temporary file, then a rename.
 
     Readers see the old file or the new one, never a part; on any error the temporary file is
-    removed and ``path`` is untouched.
+    removed and ``path`` is untouched. A symbolic link is followed on purpose: the file it
+    points to is replaced and the link stays a link. An existing file keeps its permission
+    bits (a 0600 result stays private); a new one gets ``0666`` less the umask.
     """
-    parent = path.parent if str(path.parent) else Path(".")
-    fd, temp = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    parent = target.parent if str(target.parent) else Path(".")
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
+    fd, temp = tempfile.mkstemp(dir=parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(temp, 0o666 & ~_umask())
-        os.replace(temp, path)
+        os.chmod(temp, mode)
+        os.replace(temp, target)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
