@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint typecheck pytest bench bench-full clean
+.PHONY: help install run test lint typecheck pytest bench bench-full fuzz clean
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -40,6 +40,11 @@ bench: $(STAMP) ## Quick benchmark suite (~20 s idle) into bench-out/quick
 
 bench-full: $(STAMP) ## Full benchmark suite into bench-out/full
 	$(BIN)/python -m benchmarks.suite --out bench-out/full
+
+SEED ?= 1
+EXAMPLES ?= 1500
+fuzz: $(STAMP) ## Long schemathesis pass on a real server (SEED=1 EXAMPLES=1500) into bench-out/fuzz-SEED
+	$(BIN)/python -m benchmarks.fuzz --seed $(SEED) --max-examples $(EXAMPLES) --out bench-out/fuzz-$(SEED)
 
 clean: ## Remove caches and build output (keeps .venv and data/)
 	rm -rf .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist src/*.egg-info
