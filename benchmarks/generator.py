@@ -22,6 +22,12 @@ planted affinity, best first, ties broken by mentor index, padded with ``-1`` wh
 mentors share the domain. So a mentee's planted best mentors are exactly those of its latent
 cluster first, ordered by how close their latent interests are.
 
+**Feedback** (for learning weights from outcomes): a programme may carry hidden true facet
+weights, :class:`OutcomeTruth`; :func:`history_pairs` draws past pairs, :func:`draw_feedback`
+draws each side's rating and the outcome from a pair's facet row under those weights plus noise,
+and :func:`synthetic_facets` makes facet rows without profiles. These draw from their own seeds,
+so a programme's people and planted truth are the same with or without them.
+
 Everything is drawn from one ``numpy.random.Generator`` seeded explicitly: the same arguments give
 identical profiles and truth. Free texts come from templates, so the number of distinct texts is
 bounded (about 1,500 at most) whatever the number of people, which keeps cold embedding cheap.
