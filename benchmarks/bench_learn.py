@@ -145,7 +145,7 @@ def plot(curves: dict[str, dict[int, dict[str, Any]]], path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     plt.rcParams.update({"font.size": 9, "axes.grid": True, "grid.alpha": 0.3})
-    fig, (ax_e, ax_d) = plt.subplots(1, 2, figsize=(11, 4))
+    fig, (ax_e, ax_d) = plt.subplots(1, 2, figsize=(13, 4))
     for noise, all_sizes in curves.items():
         by_size = {n: v for n, v in all_sizes.items() if v["refused"] < v["reps"]}
         sizes = sorted(by_size)
@@ -171,7 +171,7 @@ def plot(curves: dict[str, dict[int, dict[str, Any]]], path: Path) -> Path:
     ax_d.set_xlabel("rated pairs")
     ax_d.set_ylabel("share of pairs of pairs misordered (lower is better)")
     ax_d.set_title("Held-out discordant share (medians)")
-    ax_d.legend(fontsize=7)
+    ax_d.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
     fig.savefig(path, dpi=80, metadata={"Software": None})
