@@ -22,6 +22,12 @@ planted affinity, best first, ties broken by mentor index, padded with ``-1`` wh
 mentors share the domain. So a mentee's planted best mentors are exactly those of its latent
 cluster first, ordered by how close their latent interests are.
 
+**Feedback** (for learning weights from outcomes): a programme may carry hidden true facet
+weights, :class:`OutcomeTruth`; :func:`history_pairs` draws past pairs, :func:`draw_feedback`
+draws each side's rating and the outcome from a pair's facet row under those weights plus noise,
+and :func:`synthetic_facets` makes facet rows without profiles. These draw from their own seeds,
+so a programme's people and planted truth are the same with or without them.
+
 Everything is drawn from one ``numpy.random.Generator`` seeded explicitly: the same arguments give
 identical profiles and truth. Free texts come from templates, so the number of distinct texts is
 bounded (about 1,500 at most) whatever the number of people, which keeps cold embedding cheap.
@@ -31,11 +37,13 @@ Tested from 50 to 100,000 people.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
+from scipy.special import ndtri
 
 from benchmarks.taxonomy import (
     COMMUNICATION_STYLES,
@@ -46,7 +54,17 @@ from benchmarks.taxonomy import (
 )
 from matchsvc.profiles import CHANNELS, FREQUENCIES, Availability, Communication, Profile
 
-__all__ = ["PlantedTruth", "Programme", "generate_programme", "planted_best"]
+__all__ = [
+    "Feedback",
+    "OutcomeTruth",
+    "PlantedTruth",
+    "Programme",
+    "draw_feedback",
+    "generate_programme",
+    "history_pairs",
+    "planted_best",
+    "synthetic_facets",
+]
 
 N_DOMAINS = len(DOMAINS)
 N_SUB = len(DOMAINS[0].subtopics)
@@ -112,12 +130,18 @@ class PlantedTruth:
 
 @dataclass(frozen=True, slots=True)
 class Programme:
-    """A generated programme: people plus the truth they were drawn from."""
+    """A generated programme: people plus the truth they were drawn from.
+
+    ``outcome_truth`` (``None`` unless asked for) holds the hidden facet weights that generate
+    the programme's feedback (:func:`draw_feedback`); it draws nothing at generation time, so the
+    people and the planted truth are the same with or without it.
+    """
 
     mentees: tuple[Profile, ...]
     mentors: tuple[Profile, ...]
     truth: PlantedTruth
     seed: int
+    outcome_truth: OutcomeTruth | None = None
 
     @property
     def capacity(self) -> NDArray[np.int64]:
@@ -176,7 +200,7 @@ class Programme:
             replace(p, exclude=tuple(x for x in p.exclude if x in kept)) if p.exclude else p
             for p in self.mentees[:n_mentees]
         )
-        return Programme(mentees, self.mentors[:n_mentors], truth, self.seed)
+        return Programme(mentees, self.mentors[:n_mentors], truth, self.seed, self.outcome_truth)
 
 
 def planted_best(
@@ -352,6 +376,7 @@ def generate_programme(
     seed: int,
     exclude_rate: float = 0.02,
     truth_k: int = 5,
+    outcome_truth: OutcomeTruth | None = None,
 ) -> Programme:
     """Draw a synthetic programme of ``n_mentees`` mentees and ``n_mentors`` mentors.
 
@@ -362,6 +387,8 @@ def generate_programme(
         seed: seed of the ``numpy.random.Generator`` (PCG64) every draw comes from.
         exclude_rate: share of mentees who exclude one random mentor (``Profile.exclude``).
         truth_k: how many planted best mentors to record per mentee.
+        outcome_truth: hidden facet weights for the programme's feedback, attached as
+            :attr:`Programme.outcome_truth` (no draw: everything else is unchanged).
 
     Returns:
         A :class:`Programme`; identical for identical arguments. ``mentees[i].id`` is
@@ -409,4 +436,205 @@ def generate_programme(
     truth = PlantedTruth(
         mentee_cluster, mentor_cluster, mentee_latent, mentor_latent, excluded, best
     )
-    return Programme(mentees, mentors, truth, seed)
+    return Programme(mentees, mentors, truth, seed, outcome_truth)
+
+
+# --------------------------------------------------------------------------- feedback
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeTruth:
+    """Hidden true facet weights that generate feedback on past pairs (:func:`draw_feedback`).
+
+    The feedback model, per rated pair with facet row ``x`` (NaN = missing, counts 0):
+
+    1. true score ``u = sum_f weights[f] * x_f``, standardised over the rated pairs
+       (``u_std``: mean 0, sd 1; all 0 when every pair scores the same);
+    2. each side's latent satisfaction ``z = signal * u_std + noise * e``, ``e`` standard normal,
+       independent per side (mentee, mentor);
+    3. each side's rating is 1 plus the number of cut points ``z`` exceeds, the cut points being
+       the ``rating_shares`` quantiles of ``N(0, signal^2 + noise^2)``, so ratings 1..5 come out
+       in about those shares; each side's rating is reported with probability ``report_rate``
+       (one-sided and unrated records happen);
+    4. the outcome, recorded with probability ``outcome_rate``: ``good`` when the mean of the two
+       sides' ratings (reported or not) is at least 4, ``bad`` at most 2, else ``neutral``.
+
+    ``signal = 0`` gives pure-noise feedback that says nothing about the facets. ``noise`` is in
+    units of the true score's spread: ``noise = 1`` means one rater's noise is as large as the
+    whole spread of the true score across pairs.
+
+    Raises:
+        ValueError: a negative or non-finite weight, weights all 0, ``signal`` or ``noise``
+            negative or both 0, ``rating_shares`` not five positive numbers, a rate outside
+            [0, 1].
+    """
+
+    weights: Mapping[str, float]
+    signal: float = 1.0
+    noise: float = 0.5
+    rating_shares: tuple[float, ...] = (0.05, 0.10, 0.25, 0.35, 0.25)
+    report_rate: float = 0.8
+    outcome_rate: float = 0.5
+
+    def __post_init__(self) -> None:
+        w = np.array(list(self.weights.values()), dtype=np.float64)
+        if w.size == 0 or not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
+            raise ValueError(f"weights must be finite, non-negative, not all 0: {self.weights}")
+        if not (self.signal >= 0 and self.noise >= 0 and self.signal + self.noise > 0):
+            raise ValueError(
+                f"signal and noise must be >= 0, not both 0: {self.signal}, {self.noise}"
+            )
+        shares = np.array(self.rating_shares, dtype=np.float64)
+        if shares.shape != (5,) or not (shares > 0).all():
+            raise ValueError(f"rating_shares must be five positive shares: {self.rating_shares}")
+        for name in ("report_rate", "outcome_rate"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
+
+    def weight_vector(self, facet_names: Sequence[str]) -> NDArray[np.float64]:
+        """The true weights in ``facet_names`` order (absent = 0), normalised to sum 1.
+
+        Raises:
+            ValueError: a weight names a facet not in ``facet_names``.
+        """
+        unknown = set(self.weights) - set(facet_names)
+        if unknown:
+            raise ValueError(f"true weights name unknown facets {sorted(unknown)}")
+        w = np.array([float(self.weights.get(n, 0.0)) for n in facet_names])
+        out: NDArray[np.float64] = w / w.sum()
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    """Feedback drawn for rated pairs (row ``r`` = row ``r`` of the facet matrix).
+
+    Attributes:
+        mentee_rating, mentor_rating: ``(k,)`` float64 ratings 1..5, NaN where not reported.
+        outcome: ``k`` entries ``"good"``, ``"neutral"``, ``"bad"`` or ``None`` (not recorded).
+        true_score: ``(k,)`` the hidden true score ``u`` (before standardising).
+    """
+
+    mentee_rating: NDArray[np.float64]
+    mentor_rating: NDArray[np.float64]
+    outcome: tuple[str | None, ...]
+    true_score: NDArray[np.float64]
+
+
+def draw_feedback(
+    truth: OutcomeTruth,
+    features: ArrayLike,
+    facet_names: Sequence[str],
+    *,
+    seed: int,
+) -> Feedback:
+    """Draw each pair's feedback from ``truth`` (model in :class:`OutcomeTruth`).
+
+    Args:
+        truth: hidden weights and noise.
+        features: ``(k, F)`` facet similarities in [0, 1], NaN = missing.
+        facet_names: the ``F`` column names.
+        seed: seed of the draws; independent of the programme's own stream.
+
+    Returns:
+        A :class:`Feedback`; identical for identical arguments.
+    """
+    x = np.asarray(features, dtype=np.float64)
+    if x.ndim != 2 or x.shape[1] != len(facet_names):
+        raise ValueError(f"features shape {x.shape} does not match {len(facet_names)} facets")
+    k = x.shape[0]
+    u = np.nan_to_num(x, nan=0.0) @ truth.weight_vector(facet_names)
+    sd = float(u.std()) if k else 0.0
+    u_std = (u - u.mean()) / sd if sd > 0 else np.zeros(k)
+    rng = np.random.default_rng(seed)
+    z = truth.signal * u_std[:, None] + truth.noise * rng.standard_normal((k, 2))
+    cum = np.cumsum(np.asarray(truth.rating_shares, dtype=np.float64))
+    cuts = ndtri(cum[:-1] / cum[-1]) * math.hypot(truth.signal, truth.noise)
+    ratings = 1.0 + (z[:, :, None] > cuts[None, None, :]).sum(axis=2)
+    mean = ratings.mean(axis=1)
+    outcome_all = np.where(mean >= 4.0, "good", np.where(mean <= 2.0, "bad", "neutral"))
+    reported = rng.random((k, 2)) < truth.report_rate
+    recorded = rng.random(k) < truth.outcome_rate
+    shown = np.where(reported, ratings, np.nan)
+    return Feedback(
+        mentee_rating=shown[:, 0].copy(),
+        mentor_rating=shown[:, 1].copy(),
+        outcome=tuple(str(o) if r else None for o, r in zip(outcome_all, recorded, strict=True)),
+        true_score=u,
+    )
+
+
+def history_pairs(
+    programme: Programme,
+    n_pairs: int,
+    *,
+    seed: int,
+    same_domain_share: float = 0.5,
+    repeat_rate: float = 0.0,
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Past (mentee, mentor) index pairs for a feedback history.
+
+    ``n_pairs`` distinct pairs: about ``same_domain_share`` of them with mentor and mentee in
+    the same latent domain (past matches were mostly sensible), the rest uniform; then
+    ``round(repeat_rate * n_pairs)`` repeats of already drawn pairs (a pair rated in two
+    cycles), appended. Without replacement among distinct pairs.
+
+    Returns:
+        ``(mentee_index, mentor_index)`` int64 arrays of equal length.
+
+    Raises:
+        ValueError: more distinct pairs than the programme has, or a share outside [0, 1].
+    """
+    n, m = len(programme.mentees), len(programme.mentors)
+    if not 0 < n_pairs <= n * m // 2:
+        raise ValueError(f"n_pairs must be in 1..{n * m // 2} for {n} x {m}, got {n_pairs}")
+    if not (0.0 <= same_domain_share <= 1.0 and 0.0 <= repeat_rate <= 1.0):
+        raise ValueError("same_domain_share and repeat_rate must be in [0, 1]")
+    rng = np.random.default_rng(seed)
+    t = programme.truth
+    by_domain = [np.flatnonzero(t.mentor_domain == d) for d in range(N_DOMAINS)]
+    keys: list[int] = []
+    seen: set[int] = set()
+    while len(keys) < n_pairs:
+        draw = 2 * (n_pairs - len(keys)) + 16
+        i = rng.integers(0, n, size=draw)
+        j = rng.integers(0, m, size=draw)
+        same = rng.random(draw) < same_domain_share
+        for a, b, s in zip(i.tolist(), j.tolist(), same.tolist(), strict=True):
+            if s:
+                pool = by_domain[int(t.mentee_domain[a])]
+                if pool.size == 0:
+                    continue
+                b = int(pool[b % pool.size])
+            key = a * m + b
+            if key not in seen:
+                seen.add(key)
+                keys.append(key)
+                if len(keys) == n_pairs:
+                    break
+    base = np.array(keys, dtype=np.int64)
+    repeats = rng.choice(base, size=round(repeat_rate * n_pairs), replace=True)
+    allk = np.concatenate([base, repeats])
+    return allk // m, allk % m
+
+
+def synthetic_facets(
+    n_pairs: int,
+    n_facets: int,
+    *,
+    seed: int,
+    missing_rate: float = 0.0,
+    binary: Sequence[int] = (),
+) -> NDArray[np.float64]:
+    """A facet matrix without profiles or embeddings: ``(n_pairs, n_facets)`` in [0, 1].
+
+    Columns are independent Beta(2, 2) draws, except the ``binary`` columns (pass/fail soft
+    criteria: 0 or 1 with probability 1/2); each entry is NaN (missing) with probability
+    ``missing_rate``.
+    """
+    rng = np.random.default_rng(seed)
+    x = rng.beta(2.0, 2.0, size=(n_pairs, n_facets))
+    for c in binary:
+        x[:, c] = (rng.random(n_pairs) < 0.5).astype(np.float64)
+    x[rng.random((n_pairs, n_facets)) < missing_rate] = np.nan
+    return x
