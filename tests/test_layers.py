@@ -8,7 +8,17 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "matchsvc"
-CORE = ["profiles.py", "scoring", "problem.py", "assignment", "explain.py", "pipelines"]
+CORE = [
+    "bounds.py",
+    "profiles.py",
+    "scoring",
+    "problem.py",
+    "assignment",
+    "explain.py",
+    "learning.py",
+    "_learning_kernel.py",
+    "pipelines",
+]
 FORBIDDEN = (
     "fastapi",
     "starlette",

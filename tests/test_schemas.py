@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 from pydantic import BaseModel
 
-from matchsvc import explain, pipelines, schemas
+from matchsvc import explain, learning, pipelines, schemas
 
 # (core dataclass, response model, core fields placed elsewhere in the response)
 PAIRS: list[tuple[type, type[BaseModel], set[str]]] = [
@@ -24,6 +24,13 @@ PAIRS: list[tuple[type, type[BaseModel], set[str]]] = [
     (explain.SkillMatch, schemas.SkillMatch, set()),
     (explain.ForgoneMentor, schemas.ForgoneMentor, set()),
     (explain.Holder, schemas.Holder, set()),
+    (learning.LearnResult, schemas.LearnResponse, set()),
+    (learning.Evidence, schemas.Evidence, set()),
+    (learning.MetricComparison, schemas.MetricComparison, set()),
+    (learning.Interval, schemas.Interval, set()),
+    (learning.DataSummary, schemas.DataSummary, set()),
+    (learning.CalibrationBand, schemas.CalibrationBand, set()),
+    (pipelines.Feedback, schemas.FeedbackIn, set()),
     # the reason's evidence is nested under ``detail``
     (
         explain.UnmatchedReason,

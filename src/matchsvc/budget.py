@@ -37,6 +37,7 @@ from matchsvc.scoring.encoder import Encoder
 __all__ = [
     "SECONDS_PER_CRITERION_PAIR",
     "SECONDS_PER_PAIR",
+    "SECONDS_PER_RECORD",
     "SECONDS_PER_SKILL_PAIR",
     "BudgetedEncoder",
     "CheckpointedEmbedder",
@@ -54,6 +55,7 @@ SECONDS_PER_PAIR: Mapping[str, float] = MappingProxyType(
         "score": 5e-6,
         "assign": 7e-6,
         "assign-fair": 3e-5,
+        "learn": 5e-6,
     }
 )
 """Estimated seconds per mentee x mentor pair, by operation, for everything but embedding.
@@ -67,6 +69,11 @@ SECONDS_PER_SKILL_PAIR = 1e-8
 """Estimated seconds per (distinct mentee skill x mentor skill) of the skills facet: each
 distinct skill a mentee wants is compared with every skill of every mentor. Measured at about
 6 ns on 2 idle cores (600 x 600 people with 50 free-text skills each: 5.4 s)."""
+
+SECONDS_PER_RECORD = 5e-4
+"""Estimated seconds per feedback record of ``/learn`` (fit, 5-fold cross-validation and 1,000
+bootstrap resamples: about 1 s for 10,000 records on 2 busy cores, 1.5x kept as margin, and
+more for the many comparisons of small data: ``max(records, 2,000)`` records are charged)."""
 
 SECONDS_PER_CRITERION_PAIR = 1e-8
 """Estimated seconds per criterion and pair (one facet matrix or mask each; measured at about
@@ -96,11 +103,13 @@ def time_budget(
     pairs: int,
     skill_pairs: int = 0,
     criteria: int = 0,
+    records: int = 0,
 ) -> Iterator[None]:
     """Run the block under a budget of ``seconds`` (0: none), refusing it up front if too big.
 
     The estimate is ``pairs x SECONDS_PER_PAIR[operation] + skill_pairs x
-    SECONDS_PER_SKILL_PAIR + criteria x pairs x SECONDS_PER_CRITERION_PAIR``.
+    SECONDS_PER_SKILL_PAIR + criteria x pairs x SECONDS_PER_CRITERION_PAIR`` plus, for
+    ``records``, ``max(records, 2000) x SECONDS_PER_RECORD``.
 
     Args:
         seconds: the budget (``MATCHSVC_REQUEST_TIMEOUT_SECONDS``); 0 disables every check.
@@ -108,6 +117,7 @@ def time_budget(
         pairs: mentees x mentors (rows x columns for a score matrix).
         skill_pairs: distinct mentee skills x skills listed by all mentors.
         criteria: the request's criteria.
+        records: feedback records to learn from (``/learn``; see :data:`SECONDS_PER_RECORD`).
 
     Raises:
         TimeBudgetExceededError: the estimate exceeds the budget (before the block runs), or a
@@ -122,6 +132,7 @@ def time_budget(
         pairs * rate
         + skill_pairs * SECONDS_PER_SKILL_PAIR
         + criteria * pairs * SECONDS_PER_CRITERION_PAIR
+        + (max(records, 2000) * SECONDS_PER_RECORD if records else 0.0)
     )
     if estimate > seconds:
         raise TimeBudgetExceededError(

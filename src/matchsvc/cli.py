@@ -1,4 +1,4 @@
-"""The ``matchsvc`` command line: ``serve`` the HTTP API, or ``match``/``recommend``/``rematch`` files.
+"""The ``matchsvc`` command line: ``serve`` the HTTP API, or ``match``/``recommend``/``rematch``/``learn`` files.
 
 File commands read people from CSV, JSON or JSONL (by extension; see :mod:`matchsvc.fileio`),
 validate them with the shared request models, call the same :mod:`matchsvc.service` function
@@ -146,6 +146,7 @@ def _run_file_command(
     read: Callable[[RequestFiles], R],
     run: Callable[[Engine, R, Format], str],
     describe: str,
+    formats: tuple[Format, ...] = ("csv", "json", "jsonl"),
 ) -> None:
     """Check ``out``, read and validate inputs, build the engine, run, write atomically.
 
@@ -155,6 +156,7 @@ def _run_file_command(
         read: fills the given :class:`RequestFiles` and returns the validated request model.
         run: request -> the result file's text (calls one ``service`` function).
         describe: what ``run`` does, for the progress line.
+        formats: the output formats this command writes.
 
     Every check that needs no model runs before the model loads; nothing is written unless the
     whole run succeeds. Raises ``typer.Exit(2)`` after printing each problem.
@@ -164,7 +166,7 @@ def _run_file_command(
 
     files = RequestFiles()
     try:
-        fmt = check_output(out)
+        fmt = check_output(out, allowed=formats)
         request = read(files)
         settings = load_settings()
         with _stages(sys.stderr.isatty()) as stages:
@@ -261,6 +263,37 @@ def rematch_files(
         return render_rematch(service.run_rematch(engine, request), fmt)
 
     _run_file_command(encoder, out, read, run, "Re-matching")
+
+
+def learn_files(
+    encoder: Encoder | None,
+    mentees: Path,
+    mentors: Path,
+    history: Path,
+    declined: Path | None,
+    options: Path | None,
+    out: Path,
+    *,
+    seed: int,
+    calibrate: bool,
+) -> None:
+    """``matchsvc learn``: the files -> ``LearnRequest`` -> ``service.run_learn`` -> ``out``."""
+    from matchsvc import schemas, service
+    from matchsvc.fileio import read_records, render_learn
+
+    def read(files: RequestFiles) -> schemas.LearnRequest:
+        _add_people(files, mentees, mentors, options)
+        files.add_file("history", read_records(history, schemas.FeedbackIn))
+        if declined is not None:
+            files.add_file("declined", read_records(declined, schemas.DeclinedPair))
+        files.add_flag("seed", "--seed", seed)
+        files.add_flag("calibrate", "--calibrate", calibrate)
+        return files.validate(schemas.LearnRequest)
+
+    def run(engine: Engine, request: schemas.LearnRequest, fmt: Format) -> str:
+        return render_learn(service.run_learn(engine, request))
+
+    _run_file_command(encoder, out, read, run, "Learning weights", formats=("json",))
 
 
 def create_cli(*, encoder: Encoder | None = None) -> typer.Typer:
@@ -363,6 +396,40 @@ def create_cli(*, encoder: Encoder | None = None) -> typer.Typer:
         options: Annotated[Path | None, typer.Option(help=_OPTIONS_HELP)] = None,
     ) -> None:
         rematch_files(encoder, mentees, mentors, current, history, policy, options, out)
+
+    @cli.command(
+        help=(
+            "Fit the facet weights to the feedback on past pairs; the same answer as POST "
+            "/learn. The weights come back ready for options.weights: the learned ones only "
+            "when they rank held-out pairs better than the current ones (cross-validated, with "
+            "bootstrap intervals), else the current ones with the reason.\n\n"
+            + PEOPLE_HELP
+            + "\n--history is .csv, .json or .jsonl records: mentee_id, mentor_id, outcome "
+            "(good|neutral|bad), rating, mentee_rating, mentor_rating (1-5), each optional; "
+            "--declined: mentee_id, mentor_id of proposals that were declined. --options holds "
+            "the current weights.\n\nOutput (.json): the POST /learn response body."
+        )
+    )
+    def learn(
+        mentees: Annotated[Path, typer.Option(help=_MENTEES_HELP)],
+        mentors: Annotated[Path, typer.Option(help=_MENTORS_HELP)],
+        history: Annotated[
+            Path, typer.Option(help="Past pairs and feedback (.csv, .json, .jsonl).")
+        ],
+        out: Annotated[Path, typer.Option(help="Result file (.json).")],
+        declined: Annotated[
+            Path | None, typer.Option(help="Declined proposals (.csv, .json, .jsonl).")
+        ] = None,
+        options: Annotated[Path | None, typer.Option(help=_OPTIONS_HELP)] = None,
+        seed: Annotated[int, typer.Option(help="Seed of folds, samples and bootstrap.")] = 0,
+        calibrate: Annotated[
+            bool, typer.Option(help="Also report P(ends well) per score band.")
+        ] = False,
+    ) -> None:
+        learn_files(
+            encoder, mentees, mentors, history, declined, options, out,
+            seed=seed, calibrate=calibrate,
+        )  # fmt: skip
 
     return cli
 

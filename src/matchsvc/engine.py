@@ -18,14 +18,18 @@ from matchsvc.assignment import assign
 from matchsvc.budget import BudgetedEncoder, CheckpointedEmbedder
 from matchsvc.config import Settings
 from matchsvc.errors import ConfigError, LimitExceededError
+from matchsvc.learning import LearnResult
 from matchsvc.pipelines import (
     CurrentPair,
+    Feedback,
+    LearnSettings,
     MatchOptions,
     MatchReport,
     PastPair,
     Recommendation,
     RematchPolicy,
     RematchReport,
+    learn,
     match,
     recommend,
     rematch,
@@ -219,6 +223,20 @@ class Engine:
         )
         self._observe(report.summary.timings_ms)
         return report
+
+    def learn(
+        self,
+        mentees: Sequence[Profile],
+        mentors: Sequence[Profile],
+        history: Sequence[Feedback],
+        declined: Sequence[tuple[str, str]],
+        options: MatchOptions,
+        settings: LearnSettings | None = None,
+    ) -> LearnResult:
+        """Limits, then :func:`matchsvc.pipelines.learn`."""
+        self.check_limits(mentees, mentors)
+        embedder = CheckpointedEmbedder(self.cache)
+        return learn(mentees, mentors, history, declined, options, embedder, settings)
 
     def score(
         self, mentees: Sequence[Profile], mentors: Sequence[Profile], options: ScoringOptions

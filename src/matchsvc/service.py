@@ -13,7 +13,7 @@ from matchsvc.assignment import assign
 from matchsvc.engine import Engine
 from matchsvc.errors import InvalidInputError
 
-__all__ = ["run_assign", "run_match", "run_recommend", "run_rematch", "run_score"]
+__all__ = ["run_assign", "run_learn", "run_match", "run_recommend", "run_rematch", "run_score"]
 
 
 def run_match(engine: Engine, body: schemas.MatchRequest) -> schemas.MatchResponse:
@@ -116,3 +116,16 @@ def run_score(engine: Engine, body: schemas.ScoreRequest) -> schemas.ScoreRespon
         weights=dict(comp.weights),
         allowed=comp.allowed.tolist(),
     )
+
+
+def run_learn(engine: Engine, body: schemas.LearnRequest) -> schemas.LearnResponse:
+    """``POST /learn``."""
+    result = engine.learn(
+        [p.to_core() for p in body.mentees],
+        [p.to_core() for p in body.mentors],
+        [r.to_core() for r in body.history],
+        [(d.mentee_id, d.mentor_id) for d in body.declined],
+        body.options.to_core(),
+        body.settings(),
+    )
+    return schemas.LearnResponse.model_validate(result)

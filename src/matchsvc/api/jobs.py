@@ -28,12 +28,13 @@ from matchsvc.jobs import JOBS_FILE, Clock, Job, JobKind, JobRunner, JobStatus, 
 
 __all__ = ["JOB_KINDS", "build_job_runner", "router"]
 
-KindName = Literal["match", "rematch"]
+KindName = Literal["match", "rematch", "learn"]
 
 JOB_KINDS: Mapping[str, JobKind] = MappingProxyType(
     {
         "match": JobKind(schemas.MatchRequest, service.run_match),
         "rematch": JobKind(schemas.RematchRequest, service.run_rematch),
+        "learn": JobKind(schemas.LearnRequest, service.run_learn),
     }
 )
 """Job kind -> (request model, service function). Keys equal :data:`KindName`'s values."""
@@ -79,7 +80,7 @@ class JobSubmission(BaseModel):
 
     kind: KindName = Field(description="Which synchronous endpoint's work to do.")
     payload: dict[str, Any] = Field(
-        description="The request body of that endpoint: `POST /match` or `POST /rematch`."
+        description="The request body of that endpoint: `POST /match`, `POST /rematch` or `POST /learn`."
     )
 
 
@@ -261,7 +262,7 @@ def get_job(job_id: str, request: Request, runner: RunnerDep) -> JobOut:
     responses={
         200: {
             "model": schemas.MatchResponse | schemas.RematchResponse,
-            "description": "The body `POST /match` or `POST /rematch` returns for the payload.",
+            "description": "The body `POST /match`, `POST /rematch` or `POST /learn` returns for the payload.",
         },
         409: _problem("Not finished yet (`job-not-finished`) or failed/cancelled."),
         **_NOT_FOUND,

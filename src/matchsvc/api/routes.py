@@ -78,7 +78,11 @@ def _budget(
     operation: str,
     mentees: int,
     mentors: int,
-    body: schemas.ScoreRequest | schemas.MatchRequest | schemas.RematchRequest | None = None,
+    body: schemas.ScoreRequest
+    | schemas.MatchRequest
+    | schemas.RematchRequest
+    | schemas.LearnRequest
+    | None = None,
 ) -> AbstractContextManager[None]:
     """The request's time budget (``MATCHSVC_REQUEST_TIMEOUT_SECONDS``); logs its size.
 
@@ -86,18 +90,21 @@ def _budget(
     mentee skills x mentor skills) and the criteria.
     """
     logs.annotate(mentees=mentees, mentors=mentors)
-    skill_pairs = criteria = 0
+    skill_pairs = criteria = records = 0
     if body is not None:
         wanted = {skill for person in body.mentees for skill in person.skills}
         offered = sum(len(person.skills) for person in body.mentors)
         skill_pairs = len(wanted) * offered
         criteria = len(body.options.criteria)
+        if isinstance(body, schemas.LearnRequest):
+            records = len(body.history) + len(body.declined)
     return time_budget(
         engine.settings.request_timeout_seconds,
         operation=operation,
         pairs=mentees * mentors,
         skill_pairs=skill_pairs,
         criteria=criteria,
+        records=records,
     )
 
 
@@ -172,3 +179,10 @@ def score(body: schemas.ScoreRequest, engine: EngineDep) -> schemas.ScoreRespons
     """The compatibility matrix and every facet matrix, for analysis."""
     with _budget(engine, "score", len(body.mentees), len(body.mentors), body):
         return service.run_score(engine, body)
+
+
+@router.post("/learn", response_model=schemas.LearnResponse, tags=["data science"])
+def learn(body: schemas.LearnRequest, engine: EngineDep) -> schemas.LearnResponse:
+    """Facet weights fitted to feedback on past pairs, adopted only if they rank held-out pairs better."""
+    with _budget(engine, "learn", len(body.mentees), len(body.mentors), body):
+        return service.run_learn(engine, body)

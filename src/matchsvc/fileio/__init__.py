@@ -65,6 +65,7 @@ from matchsvc.fileio._read import (
 )
 from matchsvc.fileio._write import (
     check_output,
+    render_learn,
     render_match,
     render_recommend,
     render_rematch,
@@ -87,6 +88,7 @@ __all__ = [
     "read_object",
     "read_people",
     "read_records",
+    "render_learn",
     "render_match",
     "render_recommend",
     "render_rematch",

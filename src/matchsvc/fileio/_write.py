@@ -22,6 +22,7 @@ from matchsvc.fileio._formats import Format, InputFileError, file_format
 
 __all__ = [
     "check_output",
+    "render_learn",
     "render_match",
     "render_recommend",
     "render_rematch",
@@ -215,6 +216,11 @@ def render_rematch(response: schemas.RematchResponse, fmt: Format) -> str:
             ]
         )
     return _csv_text(header, rows)
+
+
+def render_learn(response: schemas.LearnResponse) -> str:
+    """The text of a learning result file: the ``POST /learn`` response body (indented JSON)."""
+    return _json(response.model_dump(mode="json"), indent=2) + "\n"
 
 
 def check_output(path: Path, *, allowed: Iterable[Format] = ("csv", "json", "jsonl")) -> Format:
