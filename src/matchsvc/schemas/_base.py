@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, Strict
 
 __all__ = [
     "EXAMPLE_PEOPLE",
@@ -28,7 +28,9 @@ Objective = Literal["total", "fair"]
 Solver = Literal["auto", "hungarian", "flow"]
 IsoDate = Annotated[date, Strict(False)]  # parsed from "YYYY-MM-DD" despite strict models
 IsoDatetime = Annotated[datetime, Strict(False)]  # parsed from ISO 8601 strings
-AttributeValue = Annotated[str | int | float | bool | list[str], Field(union_mode="left_to_right")]
+AttributeValue = Annotated[  # finite: JSON has no NaN, and a job could not store it
+    str | int | FiniteFloat | bool | list[str], Field(union_mode="left_to_right")
+]
 
 
 class StrictIn(BaseModel):
