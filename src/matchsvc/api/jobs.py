@@ -6,9 +6,9 @@ request model and its model-free checks (both run here, before anything is store
 service function (run by the worker), so a job's result is exactly the synchronous endpoint's
 body and a job the endpoint would refuse before embedding is refused at submit.
 
-A submission first needs the API key and a submission slot (``MATCHSVC_JOB_MAX_CONCURRENT_
-SUBMISSIONS``), both checked before its body is read; the store then bounds queued jobs (429)
-and stored bytes (507).
+A submission first needs the API key and a submission slot
+(``MATCHSVC_JOB_MAX_CONCURRENT_SUBMISSIONS``), both checked before its body is read; the store
+then bounds queued jobs (429) and stored bytes (507).
 """
 
 from __future__ import annotations

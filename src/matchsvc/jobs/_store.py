@@ -294,8 +294,12 @@ class JobStore:
     """Jobs in SQLite at ``path`` (created with its parent directories).
 
     Args:
-        path: the database file, e.g. ``data_dir / "jobs.sqlite3"``.
+        path: the database file, e.g. ``data_dir / "jobs.sqlite3"``. A schema 1 file is
+            upgraded in place (and vacuumed once).
         clock: the time source for every timestamp and for expiry.
+        max_queued: most jobs waiting to run; ``None``: no bound.
+        max_stored_bytes: most bytes of payloads and results (UTF-8 JSON) held; ``None``: no
+            bound.
 
     Thread-safe: one connection, one lock; each method is one transaction.
     ``on_finished(kind, status)``, when set, is called after a job of this process ends
