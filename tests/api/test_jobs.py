@@ -178,8 +178,12 @@ def test_deleting_a_finished_job_erases_it_at_once(client: TestClient, outcome: 
     )
     job_id = response.json()["id"]
     assert wait(client, job_id, "succeeded", "failed")["status"] == outcome
+    store_path = client.app.state.jobs.store.path  # type: ignore[attr-defined]
+    files = sorted(store_path.parent.glob("jobs.sqlite3*"))  # the database and its log
+    assert b"become a data engineer" in b"".join(f.read_bytes() for f in files)
     response = client.delete(f"/jobs/{job_id}")
     assert (response.status_code, response.content) == (204, b"")
+    assert b"become a data engineer" not in b"".join(f.read_bytes() for f in files if f.exists())
     for path in ("", "/result", "/input"):
         assert client.get(f"/jobs/{job_id}{path}").status_code == 404
     assert client.delete(f"/jobs/{job_id}").status_code == 404
