@@ -1,4 +1,5 @@
-"""The ``matchsvc`` command line: ``serve`` the HTTP API, or ``match``/``recommend``/``rematch``/``learn`` files.
+"""The ``matchsvc`` command line: ``serve`` the HTTP API, ``match``/``recommend``/``rematch``/``learn``
+files, or ``forget`` people's cached embeddings.
 
 File commands read people from CSV, JSON or JSONL (by extension; see :mod:`matchsvc.fileio`),
 validate them with the shared request models, call the same :mod:`matchsvc.service` function
@@ -296,6 +297,39 @@ def learn_files(
     _run_file_command(encoder, out, read, run, "Learning weights", formats=("json",))
 
 
+def forget_file(people: Path) -> None:
+    """``matchsvc forget``: the people file -> their texts' keys -> deleted from the cache file.
+
+    Loads no model. Prints what was removed on stdout; exit 2 on a bad file or settings.
+    """
+    from matchsvc.config import load_settings
+    from matchsvc.engine import CACHE_FILE
+    from matchsvc.fileio import RequestFiles, read_people
+    from matchsvc.privacy import forget_people
+    from matchsvc.schemas import ForgetRequest
+
+    files = RequestFiles()
+    try:
+        files.add_file("people", read_people(people, "people"))
+        request = files.validate(ForgetRequest)
+        settings = load_settings()
+        done = forget_people(settings, [p.to_core() for p in request.people])
+    except ConfigError as exc:
+        raise _fail([exc.message]) from exc
+    except MatchsvcError as exc:
+        raise _fail(files.describe(exc)) from exc
+    if not settings.embedding_cache:
+        typer.echo(
+            "the embedding cache is off (MATCHSVC_EMBEDDING_CACHE=false): no embeddings are "
+            "stored, none removed"
+        )
+        return
+    typer.echo(
+        f"removed {done.removed} cached embeddings of {done.texts} texts of {done.people} "
+        f"people from {settings.data_dir / CACHE_FILE}"
+    )
+
+
 def create_cli(*, encoder: Encoder | None = None) -> typer.Typer:
     """Build the command line. ``encoder`` replaces the configured model (tests pass a fake),
     as in :func:`matchsvc.api.create_app`."""
@@ -430,6 +464,23 @@ def create_cli(*, encoder: Encoder | None = None) -> typer.Typer:
             encoder, mentees, mentors, history, declined, options, out,
             seed=seed, calibrate=calibrate,
         )  # fmt: skip
+
+    @cli.command(
+        help=(
+            "Erase people's cached embeddings: the vectors of their skills, goals and "
+            "communication style (the cache stores a hash of each text, never the text), "
+            "under every model, from MATCHSVC_DATA_DIR/embeddings.sqlite3; the erased bytes "
+            "are overwritten, not only unlinked. Loads no model.\n\n"
+            + PEOPLE_HELP
+            + "\nOnly the texts are read. A running service keeps in-memory copies until it "
+            "restarts: use POST /cache/forget there instead. Job payloads are erased with "
+            "DELETE /jobs/{id}.\n\nExample: matchsvc forget --people leavers.csv"
+        )
+    )
+    def forget(
+        people: Annotated[Path, typer.Option(help="People file (.csv, .json, .jsonl).")],
+    ) -> None:
+        forget_file(people)
 
     return cli
 

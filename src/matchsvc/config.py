@@ -45,6 +45,18 @@ class Settings(BaseSettings):
         Path("data"), description="Holds the SQLite files (embedding cache, jobs)."
     )
     embedding_cache: bool = Field(True, description="Keep embeddings in SQLite under data_dir.")
+    embedding_cache_ttl_seconds: float = Field(
+        30 * 24 * 3600,
+        gt=0,
+        description="A cached vector is used this long after it was stored, then re-encoded; "
+        "expired vectors are deleted from disk within a minute (the job workers purge them).",
+    )
+    embedding_cache_max_entries: int = Field(
+        500_000,
+        ge=1,
+        description="Most vectors in the SQLite cache (about 2.2 kB each at 384 dimensions); "
+        "the oldest are deleted beyond it.",
+    )
     max_mentees: int = Field(5000, ge=1, description="Most mentees one request may carry.")
     max_mentors: int = Field(2000, ge=1, description="Most mentors one request may carry.")
     max_text_length: int = Field(
@@ -102,6 +114,21 @@ class Settings(BaseSettings):
         7 * 24 * 3600,
         gt=0,
         description="Finished jobs (input, result, error) are deleted this long after they end.",
+    )
+    job_max_queued: int = Field(
+        100, ge=1, description="Jobs that may wait to run; a submission beyond is a 429."
+    )
+    job_max_stored_bytes: int = Field(
+        1024**3,
+        ge=1,
+        description="Bytes of job payloads and results the store may hold; a submission that "
+        "would exceed it is a 507.",
+    )
+    job_max_concurrent_submissions: int = Field(
+        2,
+        ge=1,
+        le=64,
+        description="Job submissions received, validated and stored at once; one more is a 429.",
     )
     job_max_attempts: int = Field(
         3,

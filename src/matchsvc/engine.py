@@ -73,7 +73,12 @@ class Engine:
         _warm_up_solvers()
         path = self.settings.data_dir / CACHE_FILE if self.settings.embedding_cache else None
         self._encoder = encoder
-        self._cache = EmbeddingCache(BudgetedEncoder(encoder), path)
+        self._cache = EmbeddingCache(
+            BudgetedEncoder(encoder),
+            path,
+            ttl_seconds=self.settings.embedding_cache_ttl_seconds,
+            max_entries=self.settings.embedding_cache_max_entries,
+        )
         self._loaded.set()
 
     def check_model(self) -> None:

@@ -118,14 +118,17 @@ def test_a_rematch_payload_is_validated_with_the_rematch_model(client: TestClien
 
 
 def test_a_failing_job_reports_the_error_and_has_no_result(client: TestClient) -> None:
-    # Locked pairs beyond a mentor's capacity: only the engine can tell, after scoring.
-    locked = [{"mentee_id": m, "mentor_id": "m-data"} for m in ("alice", "bob")]  # capacity 1
-    job_id = submit(client, {**MATCH, "policy": {"locked": locked}}, kind="rematch")["id"]
+    # Pairs naming unknown people pass the submit checks (they need the scored problem).
+    payload = {**REMATCH, "current": [{"mentee_id": "nobody", "mentor_id": "m-data"}]}
+    response = client.post("/jobs", json={"kind": "rematch", "payload": payload})
+    assert response.status_code == 202, response.text
+    job_id = response.json()["id"]
     job = wait(client, job_id, "failed", "succeeded")
     assert job["status"] == "failed"
-    assert job["error"]["code"] == "infeasible"
-    assert job["error"]["field"] == "payload.policy.locked"
-    assert "more pairs than their capacity" in job["error"]["message"]
+    assert job["error"]["code"] == "invalid-input"
+    assert job["error"]["field"] == "payload.current[0].mentee_id"
+    assert "names mentee 'nobody', who is not in this request" in job["error"]["message"]
+    assert job["progress"] == {"stage": "done", "fraction": None}
     result = client.get(f"/jobs/{job_id}/result")
     assert result.status_code == 409
     assert result.json()["type"] == "urn:matchsvc:problem:job-no-result"
@@ -151,24 +154,45 @@ def test_cancel_a_queued_job_and_a_running_one(slow_client: TestClient) -> None:
     assert response.status_code == 200
     assert response.json()["status"] == "cancelled"
     assert response.json()["finished_at"] is not None
+    assert response.json()["progress"] == {"stage": "done", "fraction": None}
 
     response = slow_client.delete(f"/jobs/{running}")
     assert response.status_code == 202
     assert response.json()["status"] == "running"
     assert response.json()["cancel_requested"] is True
     job = wait(slow_client, running, "cancelled", timeout=5)
-    assert job["progress"]["stage"] == "done"
+    assert job["progress"] == {"stage": "done", "fraction": None}  # as when cancelled queued
     assert slow_client.get(f"/jobs/{running}/result").status_code == 409
     assert slow_client.get(f"/jobs/{running}/input").json()["payload"] == MATCH
-    assert slow_client.delete(f"/jobs/{running}").status_code == 200  # cancelling again: no-op
+    response = slow_client.delete(f"/jobs/{running}")  # now finished: erased
+    assert (response.status_code, response.content) == (204, b"")
+    assert slow_client.get(f"/jobs/{running}").status_code == 404
 
 
-def test_cancelling_a_succeeded_job_is_a_conflict(client: TestClient) -> None:
-    job_id = submit(client)["id"]
-    wait(client, job_id, "succeeded")
+@pytest.mark.parametrize("outcome", ["succeeded", "failed"])
+def test_deleting_a_finished_job_erases_it_at_once(client: TestClient, outcome: str) -> None:
+    # A pair naming an unknown mentee passes the submit checks (they need no model) and
+    # fails when the job runs.
+    bad_pair = [{"mentee_id": "nobody", "mentor_id": "m-data"}]
+    payload = REMATCH if outcome == "succeeded" else {**REMATCH, "current": bad_pair}
+    response = client.post(
+        "/jobs", json={"kind": "rematch", "payload": payload}, headers={"Idempotency-Key": "k"}
+    )
+    job_id = response.json()["id"]
+    assert wait(client, job_id, "succeeded", "failed")["status"] == outcome
+    store_path = client.app.state.jobs.store.path  # type: ignore[attr-defined]
+    files = sorted(store_path.parent.glob("jobs.sqlite3*"))  # the database and its log
+    assert b"become a data engineer" in b"".join(f.read_bytes() for f in files)
     response = client.delete(f"/jobs/{job_id}")
-    assert response.status_code == 409
-    assert response.json()["type"] == "urn:matchsvc:problem:job-already-finished"
+    assert (response.status_code, response.content) == (204, b"")
+    assert b"become a data engineer" not in b"".join(f.read_bytes() for f in files if f.exists())
+    for path in ("", "/result", "/input"):
+        assert client.get(f"/jobs/{job_id}{path}").status_code == 404
+    assert client.delete(f"/jobs/{job_id}").status_code == 404
+    again = client.post(
+        "/jobs", json={"kind": "match", "payload": MATCH}, headers={"Idempotency-Key": "k"}
+    )
+    assert again.status_code == 202  # the key went with the job
 
 
 def test_same_idempotency_key_and_body_gives_one_job(client: TestClient) -> None:
@@ -313,9 +337,10 @@ def test_the_openapi_document_describes_the_job_routes(client: TestClient) -> No
     assert result["content"]["application/json"]["schema"]["anyOf"] == [
         {"$ref": "#/components/schemas/MatchResponse"},
         {"$ref": "#/components/schemas/RematchResponse"},
+        {"$ref": "#/components/schemas/LearnResponse"},
     ]
     kinds = client.get("/openapi.json").json()["components"]["schemas"]["JobSubmission"]
-    assert kinds["properties"]["kind"]["enum"] == ["match", "rematch"]
+    assert kinds["properties"]["kind"]["enum"] == ["match", "rematch", "learn"]
 
 
 def test_a_wrong_method_lists_every_allowed_method(client: TestClient) -> None:

@@ -217,5 +217,5 @@ def test_another_schema_version_is_refused(tmp_path: Path) -> None:
     db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     db.commit()
     db.close()
-    with pytest.raises(ConfigError, match="has schema 99, expected 1"):
+    with pytest.raises(ConfigError, match="has schema 99, expected 2"):
         JobStore(path)

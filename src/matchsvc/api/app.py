@@ -18,6 +18,7 @@ from matchsvc.api.middleware import (
     CpuGateMiddleware,
     RequestContextMiddleware,
 )
+from matchsvc.api.privacy import router as privacy_router
 from matchsvc.api.problems import install_problem_handlers
 from matchsvc.api.routes import API_KEY_HEADER, health, router
 from matchsvc.config import Settings, get_settings
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, *, encoder: Encoder | None = No
     app.include_router(health)
     app.include_router(router)
     app.include_router(jobs_router)
+    app.include_router(privacy_router)
     _install_middleware(app, settings, metrics)
     if settings.api_keys() and docs:
         _declare_api_key(app)
@@ -74,7 +76,7 @@ def create_app(settings: Settings | None = None, *, encoder: Encoder | None = No
 
 def _install_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
     """Request context (outermost), then the body limit, then the CPU gate (innermost)."""
-    routes = [*health.routes, *router.routes, *jobs_router.routes]
+    routes = [*health.routes, *router.routes, *jobs_router.routes, *privacy_router.routes]
     paths = {getattr(route, "path", None) for route in routes}
     if missing := CPU_HEAVY_PATHS - paths:  # pragma: no cover - a programming error
         raise RuntimeError(f"CPU_HEAVY_PATHS names routes that do not exist: {sorted(missing)}")

@@ -1,13 +1,19 @@
-"""HTTP routes of durable jobs: submit, poll, fetch the result or the input, cancel.
+"""HTTP routes of durable jobs: submit, poll, fetch the result or the input, cancel, erase.
 
 A job is the body of a synchronous endpoint (``POST /match``, ...) run later by
 :class:`matchsvc.jobs.JobRunner`. ``JOB_KINDS`` is the dispatch table: kind -> the endpoint's
-request model (validated here, before anything is stored) and its service function (run by the
-worker), so a job's result is exactly the synchronous endpoint's body.
+request model and its model-free checks (both run here, before anything is stored) and its
+service function (run by the worker), so a job's result is exactly the synchronous endpoint's
+body and a job the endpoint would refuse before embedding is refused at submit.
+
+A submission first needs the API key and a submission slot
+(``MATCHSVC_JOB_MAX_CONCURRENT_SUBMISSIONS``), both checked before its body is read; the store
+then bounds queued jobs (429) and stored bytes (507).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from types import MappingProxyType
@@ -24,20 +30,32 @@ from matchsvc.api.problems import PROBLEM_JSON
 from matchsvc.api.routes import require_api_key
 from matchsvc.config import Settings
 from matchsvc.engine import Engine
-from matchsvc.jobs import JOBS_FILE, Clock, Job, JobKind, JobRunner, JobStatus, JobStore
+from matchsvc.errors import MatchsvcError
+from matchsvc.jobs import (
+    JOBS_FILE,
+    Clock,
+    Job,
+    JobKind,
+    JobRunner,
+    JobStatus,
+    JobStore,
+    check_people,
+)
 
 __all__ = ["JOB_KINDS", "build_job_runner", "router"]
+
+log = logging.getLogger("matchsvc.jobs")
 
 KindName = Literal["match", "rematch", "learn"]
 
 JOB_KINDS: Mapping[str, JobKind] = MappingProxyType(
     {
-        "match": JobKind(schemas.MatchRequest, service.run_match),
-        "rematch": JobKind(schemas.RematchRequest, service.run_rematch),
-        "learn": JobKind(schemas.LearnRequest, service.run_learn),
+        "match": JobKind(schemas.MatchRequest, service.run_match, check_people),
+        "rematch": JobKind(schemas.RematchRequest, service.run_rematch, check_people),
+        "learn": JobKind(schemas.LearnRequest, service.run_learn, check_people),
     }
 )
-"""Job kind -> (request model, service function). Keys equal :data:`KindName`'s values."""
+"""Job kind -> (request model, service function, submit checks). Keys equal :data:`KindName`."""
 
 if set(get_args(KindName)) != set(JOB_KINDS):  # pragma: no cover - a programming error
     raise RuntimeError(f"KindName {get_args(KindName)} and JOB_KINDS {set(JOB_KINDS)} differ")
@@ -47,13 +65,19 @@ def build_job_runner(
     settings: Settings, engine: Engine, *, clock: Clock | None = None
 ) -> JobRunner:
     """The job store (``data_dir/jobs.sqlite3``, opened now: fails fast) and its runner."""
-    store = JobStore(settings.data_dir / JOBS_FILE, clock=clock)
+    store = JobStore(
+        settings.data_dir / JOBS_FILE,
+        clock=clock,
+        max_queued=settings.job_max_queued,
+        max_stored_bytes=settings.job_max_stored_bytes,
+    )
     return JobRunner(
         store,
         engine,
         JOB_KINDS,
         workers=settings.job_workers,
         result_ttl_seconds=settings.job_result_ttl_seconds,
+        max_concurrent_submissions=settings.job_max_concurrent_submissions,
         max_attempts=settings.job_max_attempts,
         debug_delay_seconds=settings.job_debug_delay_seconds,
     )
@@ -96,8 +120,9 @@ class JobProgress(BaseModel):
         "scores, solves and explains in this one stage), done."
     )
     fraction: float | None = Field(
-        description="Share of the work done where it is known: 0 queued, 1 succeeded, "
-        "null in between (the engine reports no finer progress)."
+        description="Share of the work done where it is known; it follows the status: 0 "
+        "queued, null running (the engine reports no finer progress), 1 succeeded, null "
+        "failed or cancelled (whenever the cancel arrived)."
     )
 
 
@@ -118,7 +143,8 @@ class JobOut(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     expires_at: datetime | None = Field(
-        description="When a finished job (input and result) is deleted; then 404."
+        description="When a finished job (input and result) is deleted, unless `DELETE` "
+        "erases it sooner; then 404."
     )
     error: JobErrorOut | None
     result_url: str
@@ -155,10 +181,15 @@ def _problem(description: str) -> dict[str, Any]:
 
 
 class _JobRoute(APIRoute):
-    """A 405's ``Allow`` lists every method of the path, not only this route's.
+    """Job routes' handling before FastAPI reads the body.
 
-    ``/jobs/{job_id}`` has a GET and a DELETE route; Starlette answers a wrong method from the
-    first route whose path matches, so its ``Allow`` would omit the other one.
+    A 405's ``Allow`` lists every method of the path, not only this route's: ``/jobs/{job_id}``
+    has a GET and a DELETE route, and Starlette answers a wrong method from the first route
+    whose path matches, so its ``Allow`` would omit the other one.
+
+    ``POST /jobs`` checks the API key and takes a submission slot before FastAPI reads and
+    parses the body, and holds the slot until the response is sent: the memory a submission
+    costs is bounded, and a caller without the key cannot make the service read its body.
     """
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -170,7 +201,14 @@ class _JobRoute(APIRoute):
                 for method in route.methods or ()
             }
             raise HTTPException(405, headers={"Allow": ", ".join(sorted(allowed))})
-        await super().handle(scope, receive, send)
+        if self.name != "submit_job":
+            await super().handle(scope, receive, send)
+            return
+        app = scope["app"]
+        require_api_key(Request(scope), app.state.engine)
+        runner: JobRunner = app.state.jobs
+        with runner.submissions.slot():
+            await super().handle(scope, receive, send)
 
 
 router = APIRouter(
@@ -218,7 +256,19 @@ def _job_out(request: Request, job: Job, ttl_seconds: float) -> JobOut:
     response_model=JobAccepted,
     responses={
         200: {"model": JobAccepted, "description": "Idempotency-Key replay: the existing job."},
-        422: _problem("Invalid payload (`errors` name `payload.` paths) or a reused key."),
+        413: _problem("More people, skills or text than the limits allow (as the endpoint)."),
+        422: _problem(
+            "Invalid payload, as the endpoint would refuse it before embedding (`errors` name "
+            "`payload.` paths), or a reused key."
+        ),
+        429: _problem(
+            "`MATCHSVC_JOB_MAX_QUEUED` jobs wait (`job-queue-full`), or every submission slot "
+            "is taken (`busy`); `Retry-After` says when to retry."
+        ),
+        507: _problem(
+            "The job store is full (`job-store-full`, `MATCHSVC_JOB_MAX_STORED_BYTES`): delete "
+            "finished jobs."
+        ),
     },
 )
 def submit_job(
@@ -228,9 +278,10 @@ def submit_job(
     runner: RunnerDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JobAccepted:
-    """Validate and durably queue a job; 202 with its id and status URL."""
+    """Validate and check the payload as its endpoint would, then durably queue it; 202."""
+    kind = JOB_KINDS[body.kind]
     try:
-        JOB_KINDS[body.kind].request_model.model_validate(body.payload)
+        payload = kind.request_model.model_validate(body.payload)
     except ValidationError as exc:
         raise RequestValidationError(
             [
@@ -238,6 +289,12 @@ def submit_job(
                 for err in exc.errors(include_url=False)
             ]
         ) from exc
+    if kind.check is not None:
+        try:
+            kind.check(runner.engine, payload)
+        except MatchsvcError as exc:
+            exc.field = "payload" if not exc.field else f"payload.{exc.field}"
+            raise
     submission = runner.store.submit(body.kind, body.payload, idempotency_key=idempotency_key)
     job = submission.job
     status_url = request.url_for("get_job", job_id=job.id).path
@@ -261,7 +318,7 @@ def get_job(job_id: str, request: Request, runner: RunnerDep) -> JobOut:
     response_class=Response,
     responses={
         200: {
-            "model": schemas.MatchResponse | schemas.RematchResponse,
+            "model": schemas.MatchResponse | schemas.RematchResponse | schemas.LearnResponse,
             "description": "The body `POST /match`, `POST /rematch` or `POST /learn` returns for the payload.",
         },
         409: _problem("Not finished yet (`job-not-finished`) or failed/cancelled."),
@@ -275,7 +332,7 @@ def get_job_result(job_id: str, runner: RunnerDep) -> Response:
 
 @router.get("/{job_id}/input", response_model=JobInput, responses=_NOT_FOUND)
 def get_job_input(job_id: str, runner: RunnerDep) -> JobInput:
-    """The kind and payload as submitted (kept until the job expires)."""
+    """The kind and payload as submitted (kept until the job is deleted or expires)."""
     kind, payload = runner.store.input(job_id)
     return JobInput(kind=kind, payload=payload)
 
@@ -284,14 +341,23 @@ def get_job_input(job_id: str, runner: RunnerDep) -> JobInput:
     "/{job_id}",
     response_model=JobOut,
     responses={
+        200: {"model": JobOut, "description": "Was queued: cancelled now (`fraction` null)."},
         202: {"model": JobOut, "description": "Running: it stops at its next stage boundary."},
-        409: _problem("Already succeeded or failed."),
+        204: {
+            "description": "Was finished (succeeded, failed or cancelled): erased now, input, "
+            "result and error; then 404."
+        },
         **_NOT_FOUND,
     },
 )
-def cancel_job(job_id: str, request: Request, response: Response, runner: RunnerDep) -> JobOut:
-    """Cancel a job: queued at once (200), running at its next stage boundary (202)."""
-    job = runner.store.cancel(job_id)
+def delete_job(
+    job_id: str, request: Request, response: Response, runner: RunnerDep
+) -> JobOut | Response:
+    """Cancel an unfinished job (200 queued, 202 running); erase a finished one (204)."""
+    job, erased = runner.store.delete(job_id)
+    if erased:
+        log.info("job erased", extra={"job_id": job_id, "status": job.status})
+        return Response(status_code=204)
     if job.status == "running":
         response.status_code = 202
     return _job_out(request, job, runner.result_ttl_seconds)

@@ -29,6 +29,7 @@ from matchsvc.errors import (
     TimeBudgetExceededError,
     field_path,
 )
+from matchsvc.jobs import JobStoreFullError
 
 __all__ = ["PROBLEM_JSON", "install_problem_handlers", "problem_for", "problem_response"]
 
@@ -44,6 +45,7 @@ _STATUS: dict[type[MatchsvcError], tuple[int, str]] = {
     NotFoundError: (404, "Not found"),
     ConflictError: (409, "Conflict"),
     ConfigError: (503, "Service not ready"),
+    JobStoreFullError: (507, "Insufficient storage"),
 }
 
 

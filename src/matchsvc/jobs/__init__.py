@@ -1,11 +1,18 @@
 """Durable asynchronous jobs: a SQLite store of inputs, states and results, and a worker pool.
 
-``POST /jobs`` (:mod:`matchsvc.api.jobs`) validates and stores a job, then the
+``POST /jobs`` (:mod:`matchsvc.api.jobs`) takes a submission slot, validates the payload with
+the endpoint's request model and its model-free checks (:func:`check_people`), and stores the job
+within the store's bounds (queued jobs, stored bytes); then the
 :class:`JobRunner` runs it with the same service function as the synchronous endpoint. Jobs
 survive a crash: unfinished ones are re-queued at the next start (see :meth:`JobStore.recover`).
 This package never imports the web framework.
 """
 
+from matchsvc.jobs._admission import (
+    SUBMISSION_RETRY_AFTER,
+    SubmissionGate,
+    check_people,
+)
 from matchsvc.jobs._runner import JobKind, JobRunner, render
 from matchsvc.jobs._store import (
     FINISHED,
@@ -16,8 +23,10 @@ from matchsvc.jobs._store import (
     JobError,
     JobNoResultError,
     JobNotFinishedError,
+    JobQueueFullError,
     JobStatus,
     JobStore,
+    JobStoreFullError,
     Recovery,
     Submission,
 )
@@ -25,6 +34,7 @@ from matchsvc.jobs._store import (
 __all__ = [
     "FINISHED",
     "JOBS_FILE",
+    "SUBMISSION_RETRY_AFTER",
     "Clock",
     "IdempotencyKeyReusedError",
     "Job",
@@ -33,11 +43,15 @@ __all__ = [
     "JobKind",
     "JobNoResultError",
     "JobNotFinishedError",
+    "JobQueueFullError",
     "JobRunner",
     "JobStatus",
     "JobStore",
+    "JobStoreFullError",
     "Recovery",
     "Submission",
+    "SubmissionGate",
+    "check_people",
     "render",
 ]
 

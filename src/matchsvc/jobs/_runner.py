@@ -8,7 +8,7 @@ response. Workers take nothing until ``engine.ready``.
 Stages and progress. The engine runs embedding, scoring, solving and explaining inside one
 call and reports no progress from inside it, so a job reports only what the runner observes:
 ``queued`` -> ``starting`` -> (``debug_delay``) -> ``matching`` -> ``done``, with ``fraction`` 0
-when queued, 1 when succeeded and ``None`` (unknown) in between.
+when queued, 1 when succeeded and ``None`` (unknown) while running and once failed or cancelled.
 
 Cancelling is cooperative: a cancel requested while a job runs is honoured at the next stage
 boundary: before the engine call starts, during the test delay, or when the engine call
@@ -33,7 +33,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from matchsvc.engine import Engine
-from matchsvc.errors import MatchsvcError, field_path
+from matchsvc.errors import ConfigError, MatchsvcError, field_path
+from matchsvc.jobs._admission import SubmissionGate
 from matchsvc.jobs._store import Job, JobError, JobStore, Recovery
 
 __all__ = ["JobKind", "JobRunner", "render"]
@@ -45,15 +46,19 @@ _CANCEL_POLL_SECONDS = 0.05
 
 @dataclass(frozen=True, slots=True)
 class JobKind:
-    """How to run one kind of job.
+    """How to check and run one kind of job.
 
     Attributes:
         request_model: validates the payload (the body of the synchronous endpoint).
         run: ``run(engine, request) -> response``, the synchronous endpoint's service function.
+        check: ``check(engine, request)``, run at submit: the endpoint's checks that need no
+            model (limits, people, options); raises the :class:`MatchsvcError` the endpoint
+            would, with ``field`` relative to the payload. ``None``: none.
     """
 
     request_model: type[BaseModel]
     run: Callable[[Engine, Any], BaseModel]
+    check: Callable[[Engine, Any], None] | None = None
 
 
 def render(response: BaseModel) -> bytes:
@@ -75,10 +80,13 @@ class JobRunner:
             (code ``unknown-kind``).
         workers: worker threads (jobs running at once).
         result_ttl_seconds: finished jobs are purged this long after they end.
+        max_concurrent_submissions: submissions parsed, validated and stored at once
+            (:attr:`submissions`; the HTTP door takes a slot before it reads the body).
         max_attempts: a job found interrupted this many times at start-up fails.
         debug_delay_seconds: testing only, see ``MATCHSVC_JOB_DEBUG_DELAY_SECONDS``.
         poll_seconds: how often idle workers look for jobs they were not woken for.
-        purge_every_seconds: how often a worker purges expired jobs.
+        purge_every_seconds: how often a worker purges expired jobs and, once the model is
+            loaded, expired vectors of the engine's embedding cache.
     """
 
     def __init__(
@@ -89,6 +97,7 @@ class JobRunner:
         *,
         workers: int = 1,
         result_ttl_seconds: float = 7 * 24 * 3600,
+        max_concurrent_submissions: int = 2,
         max_attempts: int = 3,
         debug_delay_seconds: float = 0.0,
         poll_seconds: float = 0.5,
@@ -101,6 +110,7 @@ class JobRunner:
         self.kinds = dict(kinds)
         self.workers = workers
         self.result_ttl_seconds = result_ttl_seconds
+        self.submissions = SubmissionGate(max_concurrent_submissions)
         self.max_attempts = max_attempts
         self.debug_delay_seconds = debug_delay_seconds
         self.poll_seconds = poll_seconds
@@ -164,10 +174,23 @@ class JobRunner:
     # ------------------------------------------------------------ work
 
     def purge(self) -> int:
-        """Delete expired finished jobs now; returns how many."""
+        """Delete expired finished jobs now, and expired cached vectors; returns how many jobs.
+
+        The embedding cache is purged only once the model is loaded (the engine creates it
+        then; it also purges when it opens). A cache that cannot be changed is logged, not
+        raised: the jobs' purge has happened.
+        """
         removed = self.store.purge_expired(self.result_ttl_seconds)
         if removed:
             log.info("purged expired jobs", extra={"removed": removed})
+        if self.engine.ready:
+            try:
+                vectors = self.engine.cache.purge_expired()
+            except ConfigError as exc:
+                log.warning("embedding cache purge failed", extra={"error": exc.message})
+            else:
+                if vectors:
+                    log.info("purged expired embeddings", extra={"removed": vectors})
         return removed
 
     def run_next(self) -> Job | None:

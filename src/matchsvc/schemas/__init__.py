@@ -57,6 +57,7 @@ from matchsvc.schemas.people import (
     Profile,
     ScoringOptionsIn,
 )
+from matchsvc.schemas.privacy import ForgetRequest, ForgetResponse
 from matchsvc.schemas.rematch import (
     CurrentPairIn,
     LockedPair,
@@ -83,6 +84,8 @@ __all__ = [
     "Explanation",
     "FacetShare",
     "FeedbackIn",
+    "ForgetRequest",
+    "ForgetResponse",
     "ForgoneMentor",
     "Health",
     "Holder",

@@ -60,7 +60,7 @@ IsoDatetime = Annotated[
 def _unicode(text: str) -> str:
     problem = bounds.check_text(text)
     if problem is not None:
-        raise ValueError(problem)
+        raise PydanticCustomError("unicode", problem)
     return text
 
 

@@ -26,7 +26,15 @@ from matchsvc.scoring._options import (
     validate_options,
 )
 from matchsvc.scoring._validate import ISO_639_1, validate_people
-from matchsvc.scoring.cache import CacheStats, Embedder, EmbeddingCache, normalize_text, text_key
+from matchsvc.scoring.cache import (
+    CacheStats,
+    Embedder,
+    EmbeddingCache,
+    forget_texts,
+    normalize_text,
+    profile_texts,
+    text_key,
+)
 
 __all__ = [
     "COMMUNICATION_BLEND",
@@ -48,8 +56,10 @@ __all__ = [
     "ScoringOptions",
     "availability_slots",
     "build_compatibility",
+    "forget_texts",
     "normalize_text",
     "normalized_weights",
+    "profile_texts",
     "text_key",
     "validate_options",
     "validate_people",

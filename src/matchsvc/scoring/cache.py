@@ -3,20 +3,35 @@
 Lookup order: an in-process LRU, then an optional SQLite file, then the encoder. All misses of a
 call go to the encoder in ONE ``encode`` call (it sorts by length internally, so one big batch
 pads least). The key is ``(model_id, sha256(normalize_text(text)))``; the database stores the
-model id, the 32-byte digest and the float32 vector, never the text.
+model id, the 32-byte digest, the float32 vector and when it was stored, never the text.
 
 The text sent to the encoder is the normalised text, so a vector depends only on its key: two
 texts that normalise alike share one vector whatever the cache held before (determinism).
+
+Retention and erasure (the database file):
+
+* ``ttl_seconds``: a vector stored that long ago is never served again (memory or disk) and is
+  deleted from the file at open, at the first write an hour after the last purge, and by
+  :meth:`EmbeddingCache.purge_expired` (the service's job workers call it every minute).
+* ``max_entries``: past it, the oldest vectors are deleted after each write.
+* :meth:`EmbeddingCache.forget` and :func:`forget_texts` delete the vectors of given texts under
+  every model id; :func:`profile_texts` lists the texts scoring embeds for a person.
+
+Deleted rows are overwritten with zeros (``PRAGMA secure_delete``); after a purge or a forget the
+write-ahead log is checkpointed and truncated, so the bytes are gone from both files, not only
+unreachable. (Eviction past ``max_entries`` zeroes the rows too but leaves the log to be reused.)
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 import threading
+import time
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -26,12 +41,31 @@ import numpy as np
 from numpy.typing import NDArray
 
 from matchsvc.errors import ConfigError
+from matchsvc.profiles import Profile
 from matchsvc.scoring.encoder import Encoder
 
-__all__ = ["CacheStats", "Embedder", "EmbeddingCache", "normalize_text", "text_key"]
+__all__ = [
+    "CacheStats",
+    "Embedder",
+    "EmbeddingCache",
+    "forget_texts",
+    "normalize_text",
+    "profile_texts",
+    "text_key",
+]
 
-_SCHEMA_VERSION = "1"
+_SCHEMA_VERSION = "2"
+# A rowid table: a 1.5 kB vector fits in its leaf page. (Schema 1 was WITHOUT ROWID, whose
+# leaves hold about 1 kB, so every vector spilled into an overflow page: ~4.7 kB per entry.)
+_TABLE = (
+    "CREATE TABLE embeddings (model_id TEXT NOT NULL, text_sha256 BLOB NOT NULL, "
+    "vector BLOB NOT NULL, created_at REAL NOT NULL, UNIQUE (model_id, text_sha256))"
+)
 _SQL_CHUNK = 500  # keys per SELECT ... IN (...), well under SQLite's variable limit
+_PURGE_EVERY_SECONDS = 3600.0  # at most this long between purges triggered by writes
+_CHECKPOINT_TRIES = 20  # a reader of another process can delay the truncating checkpoint
+
+log = logging.getLogger("matchsvc.cache")
 
 
 class Embedder(Protocol):
@@ -60,6 +94,17 @@ def text_key(text: str) -> bytes:
     return hashlib.sha256(normalize_text(text).encode("utf-8")).digest()
 
 
+def profile_texts(person: Profile) -> tuple[str, ...]:
+    """The texts :func:`~matchsvc.scoring.build_compatibility` embeds for ``person``.
+
+    Each skill, the goals and the communication style, normalised, each once, in that order;
+    texts that normalise to ``""`` are never embedded and are left out. Their
+    :func:`text_key` values are the person's cache keys (under each model id).
+    """
+    texts = (*person.skills, person.goals, person.communication.style)
+    return tuple(dict.fromkeys(t for t in map(normalize_text, texts) if t))
+
+
 @dataclass(frozen=True, slots=True)
 class CacheStats:
     """Counters since the cache was created.
@@ -82,6 +127,180 @@ class CacheStats:
     disk_errors: int
 
 
+class _VectorFile:
+    """The cache's SQLite file: one connection; the caller serialises calls.
+
+    Schema 2: ``embeddings(model_id, text_sha256, vector, created_at)``, unique on the first
+    two, with an index on ``created_at`` (expiry, eviction). A schema 1 file (no
+    ``created_at``) is upgraded in place: its rows count as stored at the upgrade, and the file
+    is vacuumed once so nothing deleted before secure deletion was on survives in free pages.
+
+    Raises:
+        ConfigError: the file cannot be opened or has an unknown schema version.
+    """
+
+    def __init__(self, path: Path, clock: Callable[[], float]) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30.0)
+        except (sqlite3.Error, OSError) as exc:
+            raise ConfigError(f"cannot open the embedding cache at {path}: {exc}") from exc
+        self.db = db
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA secure_delete=ON")
+            upgraded = self._prepare(clock())
+            if upgraded:
+                db.execute("VACUUM")
+                self.scrub()
+        except sqlite3.Error as exc:
+            db.close()
+            raise ConfigError(f"cannot open the embedding cache at {path}: {exc}") from exc
+        except ConfigError:
+            db.close()
+            raise
+
+    def _prepare(self, now: float) -> bool:
+        """Create or upgrade the tables in one transaction; True if a schema 1 was upgraded."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            version = None if row is None else row[0]
+            if version is None:
+                db.execute(_TABLE)
+                db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (_SCHEMA_VERSION,))
+            elif version == "1":
+                db.execute("ALTER TABLE embeddings RENAME TO embeddings_v1")
+                db.execute(_TABLE)
+                db.execute(
+                    "INSERT INTO embeddings (model_id, text_sha256, vector, created_at) "
+                    "SELECT model_id, text_sha256, vector, ? FROM embeddings_v1",
+                    (now,),
+                )
+                db.execute("DROP TABLE embeddings_v1")
+                db.execute(
+                    "UPDATE meta SET value = ? WHERE key = 'schema_version'", (_SCHEMA_VERSION,)
+                )
+            elif version != _SCHEMA_VERSION:
+                raise ConfigError(
+                    f"the embedding cache at {self.path} has schema {version}, expected "
+                    f"{_SCHEMA_VERSION}: delete the file to rebuild it"
+                )
+            db.execute("CREATE INDEX IF NOT EXISTS embeddings_by_age ON embeddings (created_at)")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        return version == "1"
+
+    def count(self) -> int:
+        """Rows in the file (a scan of the small ``created_at`` index)."""
+        (n,) = self.db.execute("SELECT COUNT(*) FROM embeddings").fetchone()
+        return int(n)
+
+    def read(
+        self, model_id: str, keys: list[bytes], dim: int, fresh_after: float | None
+    ) -> dict[bytes, tuple[NDArray[np.float32], float]]:
+        """``key -> (vector, created_at)`` for ``keys`` stored after ``fresh_after`` (None: any)."""
+        out: dict[bytes, tuple[NDArray[np.float32], float]] = {}
+        after = -np.inf if fresh_after is None else fresh_after
+        for start in range(0, len(keys), _SQL_CHUNK):
+            chunk = keys[start : start + _SQL_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                "SELECT text_sha256, vector, created_at FROM embeddings WHERE model_id = ? "
+                f"AND text_sha256 IN ({marks}) AND created_at > ?",
+                (model_id, *chunk, after),
+            )
+            for key, blob, created_at in rows:
+                vector = np.frombuffer(blob, dtype="<f4")
+                if vector.shape == (dim,):  # a wrong-length row is treated as a miss
+                    out[bytes(key)] = (vector.astype(np.float32), float(created_at))
+        return out
+
+    def write(self, rows: list[tuple[str, bytes, bytes, float]]) -> None:
+        """Store ``(model_id, key, vector bytes, created_at)`` rows, replacing expired ones."""
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?, ?)", rows)
+
+    def purge(self, cutoff: float) -> int:
+        """Delete rows stored at ``cutoff`` or before; scrub the log if any went."""
+        with self.db:
+            self.db.execute("BEGIN")
+            removed = self.db.execute(
+                "DELETE FROM embeddings WHERE created_at <= ?", (cutoff,)
+            ).rowcount
+        if removed:
+            self.scrub()
+        return removed
+
+    def evict(self, keep: int) -> int:
+        """Delete the oldest rows (ties: first stored first) until at most ``keep`` remain."""
+        excess = self.count() - keep
+        if excess <= 0:
+            return 0
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute(
+                "DELETE FROM embeddings WHERE rowid IN "
+                "(SELECT rowid FROM embeddings ORDER BY created_at, rowid LIMIT ?)",
+                (excess,),
+            )
+        return excess
+
+    def models(self) -> list[str]:
+        """The distinct model ids, by stepping through the unique index (no table scan)."""
+        rows = self.db.execute(
+            "WITH RECURSIVE m(id) AS (SELECT min(model_id) FROM embeddings UNION ALL "
+            "SELECT (SELECT min(model_id) FROM embeddings WHERE model_id > m.id) FROM m "
+            "WHERE m.id IS NOT NULL) SELECT id FROM m WHERE id IS NOT NULL"
+        ).fetchall()
+        return [model_id for (model_id,) in rows]
+
+    def forget(self, keys: list[bytes]) -> set[tuple[str, bytes]]:
+        """Delete ``keys`` under every model id; the ``(model_id, key)`` rows that were there."""
+        removed: set[tuple[str, bytes]] = set()
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            for model_id in self.models():
+                for start in range(0, len(keys), _SQL_CHUNK):
+                    chunk = keys[start : start + _SQL_CHUNK]
+                    marks = ",".join("?" * len(chunk))
+                    where = f"WHERE model_id = ? AND text_sha256 IN ({marks})"
+                    found = self.db.execute(
+                        f"SELECT text_sha256 FROM embeddings {where}", (model_id, *chunk)
+                    ).fetchall()
+                    if found:
+                        self.db.execute(f"DELETE FROM embeddings {where}", (model_id, *chunk))
+                        removed.update((model_id, bytes(key)) for (key,) in found)
+        if removed:
+            self.scrub()
+        return removed
+
+    def scrub(self) -> bool:
+        """Copy the log into the file and truncate it to 0 bytes; False if a reader kept it.
+
+        With ``secure_delete`` the pages written after a delete hold zeros where the rows
+        were; the checkpoint puts them into the file and the truncation drops the log's older
+        page images, which still hold the deleted bytes.
+        """
+        for attempt in range(_CHECKPOINT_TRIES):
+            (busy, _, _) = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if not busy:
+                return True
+            time.sleep(0.01 * (attempt + 1))
+        log.warning("embedding cache: the write-ahead log could not be truncated (busy)")
+        return False
+
+    def close(self) -> None:
+        self.db.close()
+
+
 class EmbeddingCache:
     """Caching :class:`Embedder` over an :class:`~matchsvc.scoring.encoder.Encoder`.
 
@@ -92,57 +311,68 @@ class EmbeddingCache:
         lru_size: vectors kept in memory (about ``4 * dim`` bytes each); ``0`` disables the
             in-memory layer. With ``path=None`` and ``lru_size=0`` nothing is cached and each
             call encodes its distinct texts (still once each, in one batch).
+        ttl_seconds: a vector is served (from memory or disk) for this long after it was
+            stored, then encoded again; expired rows are deleted from the file (module
+            docstring). ``None``: no limit.
+        max_entries: most rows in the file; past it the oldest are deleted after each write.
+            ``None``: no cap. The in-memory layer is bounded by ``lru_size`` instead.
+        clock: seconds since the epoch, for ``ttl_seconds`` (tests inject a fake one).
 
     Thread-safe: one lock guards the LRU, the database and the counters; it is released
     while the encoder runs, so two threads missing the same text may both encode it (same
     vector, stored once).
+
+    Raises:
+        ConfigError: a negative ``lru_size``, a non-positive ``ttl_seconds`` or
+            ``max_entries``, or a database file that cannot be opened.
     """
 
     def __init__(
-        self, encoder: Encoder, path: Path | None = None, *, lru_size: int = 50_000
+        self,
+        encoder: Encoder,
+        path: Path | None = None,
+        *,
+        lru_size: int = 50_000,
+        ttl_seconds: float | None = None,
+        max_entries: int | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if lru_size < 0:
             raise ConfigError(f"lru_size is {lru_size}; use 0 (off) or a positive number")
+        if ttl_seconds is not None and not ttl_seconds > 0:
+            raise ConfigError(f"ttl_seconds is {ttl_seconds}; use a positive number or None")
+        if max_entries is not None and max_entries < 1:
+            raise ConfigError(f"max_entries is {max_entries}; use a positive number or None")
         self._encoder = encoder
         self._model_id = encoder.model_id
         self._dim = encoder.dim
-        self._lru: OrderedDict[bytes, NDArray[np.float32]] = OrderedDict()
+        self._lru: OrderedDict[bytes, tuple[NDArray[np.float32], float]] = OrderedDict()
         self._lru_size = lru_size
+        self._ttl = ttl_seconds
+        self._max_entries = max_entries
+        self._clock = clock
         self._lock = threading.Lock()
         self._hits = self._misses = self._encoded = self._calls = self._disk_hits = 0
         self._disk_errors = 0
-        self._db: sqlite3.Connection | None = None
+        self._file: _VectorFile | None = None
+        self._entries = 0  # rows in the file, an upper bound between evictions
+        self._next_purge = 0.0
         self.path = path
         if path is not None:
-            self._db = self._open(path)
+            self._file = _VectorFile(path, clock)
+            try:
+                self._purge_locked()
+                if max_entries is not None:
+                    self._file.evict(max_entries)
+                self._entries = self._file.count()
+            except sqlite3.Error as exc:
+                self._file.close()
+                raise ConfigError(f"cannot open the embedding cache at {path}: {exc}") from exc
 
-    def _open(self, path: Path) -> sqlite3.Connection:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30.0)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS embeddings (model_id TEXT NOT NULL, "
-                "text_sha256 BLOB NOT NULL, vector BLOB NOT NULL, "
-                "PRIMARY KEY (model_id, text_sha256)) WITHOUT ROWID"
-            )
-            db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-            db.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (_SCHEMA_VERSION,)
-            )
-            (version,) = db.execute(
-                "SELECT value FROM meta WHERE key = 'schema_version'"
-            ).fetchone()
-        except (sqlite3.Error, OSError) as exc:
-            raise ConfigError(f"cannot open the embedding cache at {path}: {exc}") from exc
-        if version != _SCHEMA_VERSION:
-            db.close()
-            raise ConfigError(
-                f"the embedding cache at {path} has schema {version}, expected "
-                f"{_SCHEMA_VERSION}: delete the file to rebuild it"
-            )
-        return db
+    @property
+    def _db(self) -> sqlite3.Connection | None:
+        """The database connection (tests break it on purpose)."""
+        return None if self._file is None else self._file.db
 
     @property
     def model_id(self) -> str:
@@ -181,6 +411,10 @@ class EmbeddingCache:
                 disk_errors=self._disk_errors,
             )
 
+    def _cutoff(self, now: float) -> float | None:
+        """Vectors stored at this time or before are expired; None without a TTL."""
+        return None if self._ttl is None else now - self._ttl
+
     def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
         """Unit float32 rows for ``texts``, shape ``(len(texts), dim)``.
 
@@ -197,17 +431,23 @@ class EmbeddingCache:
             first.setdefault(key, k)
         found: dict[bytes, NDArray[np.float32]] = {}
         with self._lock:
+            now = self._clock()
+            cutoff = self._cutoff(now)
             for key in first:
-                vector = self._lru.get(key)
-                if vector is not None:
-                    self._lru.move_to_end(key)
-                    found[key] = vector
-            if self._db is not None:
-                from_disk = self._read([key for key in first if key not in found])
+                entry = self._lru.get(key)
+                if entry is None:
+                    continue
+                if cutoff is not None and entry[1] <= cutoff:
+                    del self._lru[key]
+                    continue
+                self._lru.move_to_end(key)
+                found[key] = entry[0]
+            if self._file is not None:
+                from_disk = self._read([key for key in first if key not in found], cutoff)
                 self._disk_hits += len(from_disk)
-                for key, vector in from_disk.items():
+                for key, (vector, stored_at) in from_disk.items():
                     found[key] = vector
-                    self._remember(key, vector)
+                    self._remember(key, vector, stored_at)
             missing = [key for key in first if key not in found]
             self._hits += len(first) - len(missing)
             self._misses += len(missing)
@@ -215,12 +455,13 @@ class EmbeddingCache:
             vectors = self._encode([normalized[first[key]] for key in missing])
             fresh = dict(zip(missing, vectors, strict=True))
             with self._lock:
+                now = self._clock()
                 self._encoded += len(missing)
                 self._calls += 1
                 for key, vector in fresh.items():
-                    self._remember(key, vector)
-                if self._db is not None:
-                    self._write(fresh)
+                    self._remember(key, vector, now)
+                if self._file is not None:
+                    self._write(fresh, now)
             found.update(fresh)
         out = np.empty((len(texts), self._dim), dtype=np.float32)
         for k, key in enumerate(keys):
@@ -238,57 +479,108 @@ class EmbeddingCache:
         vectors.flags.writeable = False
         return vectors
 
-    def _remember(self, key: bytes, vector: NDArray[np.float32]) -> None:
+    def _remember(self, key: bytes, vector: NDArray[np.float32], stored_at: float) -> None:
+        """Keep ``vector`` in memory; ``stored_at`` is when it was first stored (expiry)."""
         if self._lru_size == 0:
             return
-        self._lru[key] = vector
+        self._lru[key] = (vector, stored_at)
         self._lru.move_to_end(key)
         while len(self._lru) > self._lru_size:
             self._lru.popitem(last=False)
 
-    def _read(self, keys: list[bytes]) -> dict[bytes, NDArray[np.float32]]:
-        """Vectors on disk for ``keys``; a failing read counts as misses (and a disk error)."""
+    def _read(
+        self, keys: list[bytes], cutoff: float | None
+    ) -> dict[bytes, tuple[NDArray[np.float32], float]]:
+        """Unexpired vectors on disk for ``keys``; a failing read counts as misses."""
+        assert self._file is not None
         try:
-            return self._read_rows(keys)
+            return self._file.read(self._model_id, keys, self._dim, cutoff)
         except sqlite3.Error:
             self._disk_errors += 1
             return {}
 
-    def _read_rows(self, keys: list[bytes]) -> dict[bytes, NDArray[np.float32]]:
-        assert self._db is not None
-        out: dict[bytes, NDArray[np.float32]] = {}
-        for start in range(0, len(keys), _SQL_CHUNK):
-            chunk = keys[start : start + _SQL_CHUNK]
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                "SELECT text_sha256, vector FROM embeddings "
-                f"WHERE model_id = ? AND text_sha256 IN ({marks})",
-                (self._model_id, *chunk),
-            )
-            for key, blob in rows:
-                vector = np.frombuffer(blob, dtype="<f4")
-                if vector.shape == (self._dim,):  # a wrong-length row is treated as a miss
-                    out[bytes(key)] = vector.astype(np.float32)
-        return out
-
-    def _write(self, fresh: dict[bytes, NDArray[np.float32]]) -> None:
-        assert self._db is not None
+    def _write(self, fresh: dict[bytes, NDArray[np.float32]], now: float) -> None:
+        assert self._file is not None
         rows = [
-            (self._model_id, key, vector.astype("<f4").tobytes()) for key, vector in fresh.items()
+            (self._model_id, key, vector.astype("<f4").tobytes(), now)
+            for key, vector in fresh.items()
         ]
         try:
-            with self._db:
-                self._db.execute("BEGIN")
-                self._db.executemany("INSERT OR IGNORE INTO embeddings VALUES (?, ?, ?)", rows)
+            self._file.write(rows)
+            self._entries += len(rows)
+            if self._max_entries is not None and self._entries > self._max_entries:
+                self._file.evict(self._max_entries)
+                self._entries = self._file.count()
+            if self._ttl is not None and now >= self._next_purge:
+                self._purge_locked()
         except sqlite3.Error:  # the vectors are still returned; only persistence failed
             self._disk_errors += 1
+
+    def _purge_locked(self) -> int:
+        """Delete expired rows now (the lock is held or not needed yet)."""
+        assert self._file is not None
+        now = self._clock()
+        cutoff = self._cutoff(now)
+        if cutoff is None:
+            return 0
+        self._next_purge = now + min(_PURGE_EVERY_SECONDS, self._ttl or _PURGE_EVERY_SECONDS)
+        removed = self._file.purge(cutoff)
+        self._entries = max(0, self._entries - removed)
+        return removed
+
+    def purge_expired(self) -> int:
+        """Delete the vectors older than ``ttl_seconds`` from memory and disk now.
+
+        Returns how many rows left the file (0 without a file or a TTL). The file's deleted
+        bytes are zeroed and the log truncated.
+
+        Raises:
+            ConfigError: the file could not be changed.
+        """
+        with self._lock:
+            cutoff = self._cutoff(self._clock())
+            if cutoff is None:
+                return 0
+            for key in [k for k, (_, at) in self._lru.items() if at <= cutoff]:
+                del self._lru[key]
+            if self._file is None:
+                return 0
+            try:
+                return self._purge_locked()
+            except sqlite3.Error as exc:
+                raise ConfigError(
+                    f"could not purge the embedding cache at {self.path}: {exc}"
+                ) from exc
+
+    def forget(self, texts: Iterable[str]) -> int:
+        """Delete every cached vector of ``texts``: from memory, and from disk under every model.
+
+        Returns how many entries were removed: distinct ``(model id, text)`` pairs found in
+        memory or on disk. The file's deleted bytes are zeroed and the log truncated.
+
+        Raises:
+            ConfigError: the file could not be changed (nothing is reported removed).
+        """
+        keys = list(dict.fromkeys(text_key(t) for t in texts))
+        with self._lock:
+            removed = {(self._model_id, key) for key in keys if self._lru.pop(key, None)}
+            if self._file is not None and keys:
+                try:
+                    on_disk = self._file.forget(keys)
+                except sqlite3.Error as exc:
+                    raise ConfigError(
+                        f"could not erase from the embedding cache at {self.path}: {exc}"
+                    ) from exc
+                self._entries = max(0, self._entries - len(on_disk))
+                removed |= on_disk
+        return len(removed)
 
     def close(self) -> None:
         """Close the database (the in-memory layer keeps working)."""
         with self._lock:
-            if self._db is not None:
-                self._db.close()
-                self._db = None
+            if self._file is not None:
+                self._file.close()
+                self._file = None
 
     def __enter__(self) -> EmbeddingCache:
         return self
@@ -300,3 +592,28 @@ class EmbeddingCache:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def forget_texts(path: Path, texts: Iterable[str]) -> int:
+    """Delete the vectors of ``texts``, under every model id, from the cache file at ``path``.
+
+    For a process that has no model loaded (``matchsvc forget``); a running service's
+    in-memory copies are untouched (use :meth:`EmbeddingCache.forget` there). A missing file
+    is not created: nothing was stored, 0 is returned.
+
+    Returns:
+        How many ``(model id, text)`` entries were removed.
+
+    Raises:
+        ConfigError: the file cannot be opened or changed.
+    """
+    if not path.exists():
+        return 0
+    keys = list(dict.fromkeys(text_key(t) for t in texts))
+    store = _VectorFile(path, time.time)
+    try:
+        return len(store.forget(keys)) if keys else 0
+    except sqlite3.Error as exc:
+        raise ConfigError(f"could not erase from the embedding cache at {path}: {exc}") from exc
+    finally:
+        store.close()

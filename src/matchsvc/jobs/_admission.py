@@ -1,0 +1,106 @@
+"""What a submission must pass before it is stored: a free submission slot, and the checks the
+synchronous endpoint would run before its model does.
+
+Submissions are not CPU-gated like the synchronous endpoints, yet parsing, validating and storing
+a large payload costs memory (several times the body size). :class:`SubmissionGate` bounds how
+many do it at once; one more is refused at once (429) instead of waiting with its body in memory.
+
+:func:`check_people` runs at submit what ``POST /match``, ``POST /rematch`` and ``POST /learn``
+check before embedding: the engine's limits (413) and the people and options (422), so a job
+that would fail on them is refused at once instead of failing later with its payload kept on
+disk.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from matchsvc import schemas
+from matchsvc.engine import Engine
+from matchsvc.errors import BusyError
+from matchsvc.problem import check_min_score
+from matchsvc.scoring import validate_people
+
+__all__ = ["SUBMISSION_RETRY_AFTER", "SubmissionGate", "check_people"]
+
+SUBMISSION_RETRY_AFTER = 1
+"""Seconds a submission refused for want of a slot is told to wait (``Retry-After``)."""
+
+
+class SubmissionGate:
+    """At most ``slots`` submissions in progress at once; one more is refused, never queued.
+
+    Args:
+        slots: submissions at once (``MATCHSVC_JOB_MAX_CONCURRENT_SUBMISSIONS``), >= 1.
+
+    Thread-safe; usable from the event loop (it never blocks).
+
+    Raises:
+        ValueError: ``slots`` below 1.
+    """
+
+    def __init__(self, slots: int) -> None:
+        if slots < 1:
+            raise ValueError(f"slots is {slots}; use at least 1")
+        self.slots = slots
+        self._lock = threading.Lock()
+        self._in_use = 0
+
+    @property
+    def in_use(self) -> int:
+        """Slots taken now."""
+        return self._in_use
+
+    def enter(self) -> None:
+        """Take a slot.
+
+        Raises:
+            BusyError: every slot is taken (429, ``Retry-After`` 1 s).
+        """
+        with self._lock:
+            if self._in_use >= self.slots:
+                raise BusyError(
+                    f"{self._in_use} job submissions are being received and validated, the "
+                    f"limit (MATCHSVC_JOB_MAX_CONCURRENT_SUBMISSIONS={self.slots}); retry after "
+                    f"{SUBMISSION_RETRY_AFTER} s",
+                    retry_after=SUBMISSION_RETRY_AFTER,
+                )
+            self._in_use += 1
+
+    def leave(self) -> None:
+        """Give a slot back (once per successful :meth:`enter`)."""
+        with self._lock:
+            if self._in_use <= 0:
+                raise RuntimeError("SubmissionGate.leave() without a matching enter()")
+            self._in_use -= 1
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Hold a slot for the block (:meth:`enter`, then :meth:`leave` however it ends)."""
+        self.enter()
+        try:
+            yield
+        finally:
+            self.leave()
+
+
+def check_people(
+    engine: Engine, body: schemas.MatchRequest | schemas.RematchRequest | schemas.LearnRequest
+) -> None:
+    """The checks a job's payload passes at submit, before any embedding.
+
+    Raises:
+        LimitExceededError: more people, skills or text than the settings allow (413).
+        InvalidInputError: duplicate ids, an unknown ``exclude`` id, a bad time zone or
+            availability window, bad options or ``min_score`` (422); ``field`` from the top of
+            the payload (``mentees[2].id``). A re-match's pairs and policy, and a learning
+            history's ids, are checked when the job runs: those checks need the scored problem.
+    """
+    core_mentees = [p.to_core() for p in body.mentees]
+    core_mentors = [p.to_core() for p in body.mentors]
+    engine.check_limits(core_mentees, core_mentors)
+    core = body.options.to_core()
+    check_min_score(core.min_score)
+    validate_people(core_mentees, core_mentors, core.scoring)
