@@ -2,12 +2,23 @@
 
 Public API: :func:`assign` returns an :class:`Assignment`; :func:`verify_certificate` checks
 the dual certificate of the exact solvers against the full score matrix.
+:func:`assign_group_fair` adds floors on the matched share of groups of mentees and
+:func:`verify_floor_certificate` checks its proof.
 """
 
 from __future__ import annotations
 
 from matchsvc.assignment._assign import assign
 from matchsvc.assignment._certificate import CertificateReport, verify_certificate
+from matchsvc.assignment._floors import FloorCertificate
+from matchsvc.assignment._floors_check import verify_floor_certificate
+from matchsvc.assignment._group_fair import (
+    GroupFairAssignment,
+    GroupFloor,
+    GroupOutcome,
+    assign_group_fair,
+    share_floor,
+)
 from matchsvc.assignment._registry import SolverName
 from matchsvc.assignment._types import Assignment, BlockScores, Certificate, Solver
 
@@ -16,8 +27,15 @@ __all__ = [
     "BlockScores",
     "Certificate",
     "CertificateReport",
+    "FloorCertificate",
+    "GroupFairAssignment",
+    "GroupFloor",
+    "GroupOutcome",
     "Solver",
     "SolverName",
     "assign",
+    "assign_group_fair",
+    "share_floor",
     "verify_certificate",
+    "verify_floor_certificate",
 ]

@@ -147,6 +147,9 @@ class PricingSolver:
         self.max_rounds = max_rounds
         self.warm_start = warm_start
         self.stats = PricingStats()
+        self.graph: Graph | None = (
+            None  # the last solve's candidate graph (group floors resume on it)
+        )
 
     # -- candidates -------------------------------------------------------------------------
 
@@ -313,6 +316,7 @@ class PricingSolver:
                 warm, cold_retry, phase2 = None, True, True
                 continue
             self.stats.arcs = int(keys.size)
+            self.graph = g
             pairs = np.stack([g.rows[sol.used], g.col[sol.used]], axis=1)
             return SolverResult(
                 pairs=pairs, optimal=True, certificate=cert, scores=g.score[sol.used]
