@@ -662,9 +662,9 @@ def audit(
     top_hit = top_base = None
     if scores is not None:
         ps, top = _pair_scores_and_top(scores, allowed, p, n, m)
-        hit = np.zeros(n, dtype=np.bool_)
-        if p.size:
-            hit[p[:, 0]] |= top[p[:, 0]] == p[:, 1]
+        # A mentee may have several pairs: count the hits per mentee (a fancy-index ``|=``
+        # would keep only the last pair's answer).
+        hit = np.bincount(p[:, 0], weights=top[p[:, 0]] == p[:, 1], minlength=n) > 0
         top_base = (top >= 0) & (dem > 0)
         top_hit = hit & top_base
         if allowed is not None and p.size:
