@@ -310,6 +310,69 @@ def test_pricing_path_and_bonus_search_match_the_dense_solve(
         assert dense.groups[2].matched_unconstrained < dense.groups[2].floor
 
 
+@pytest.mark.slow
+def test_pricing_path_proves_the_same_infeasibility_as_the_dense_solve(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Group 2 ranks ten mentors first and the others rank it last, so the pricing path's
+    # candidate graph can miss pairs the floors need: a failed repair must be checked
+    # against every pair (closure) and the largest floor computed over every pair to agree
+    # with the dense solve. Seed 0 needs the closure to add pairs.
+    added = []
+    crossing = floors_mod.PartitionSolver._crossing
+
+    def spy(self, *args):  # type: ignore[no-untyped-def]
+        out = crossing(self, *args)
+        added.append(out)
+        return out
+
+    monkeypatch.setattr(floors_mod.PartitionSolver, "_crossing", spy)
+    outcomes = set()
+    for seed in range(8):
+        rng = np.random.default_rng(200 + seed)
+        n, m = 120, 40
+        s = rng.random((n, m))
+        grp = rng.integers(0, 3, n)
+        s[grp == 2] *= 0.3
+        s[np.ix_(grp == 2, np.arange(10))] += 2.0
+        ok = rng.random((n, m)) < 0.5
+        share = float(rng.choice([0.2, 0.3, 0.4]))
+        rule = [GroupFloor("g", min_matched_share=share)]
+        got = []
+        for src in (s, Rows(s)):
+            try:
+                r = assign_group_fair(src, {"g": grp}, rule, capacity=1, allowed=ok)
+                got.append(("ok", r.assignment.n_matched, round(r.assignment.total, 9)))
+            except FloorInfeasibleError as e:
+                got.append(("infeasible", e.group, e.largest_floor))
+        assert got[0] == got[1], (seed, got)
+        outcomes.add(got[0][0])
+    assert outcomes == {"ok", "infeasible"}
+    assert any(added)  # the closure had to add pairs at least once
+
+
+def test_pricing_path_checks_a_failed_repair_against_every_pair() -> None:
+    # Group B's one mentee ranks eight mentors without capacity first, so its candidate
+    # pairs lead nowhere, and the two mentors with room rank all 22 A mentees above it: the
+    # pairs B needs are outside the candidate graph. The repair fails there; the closure
+    # over every pair must find them (without it the pricing path reported the floor
+    # infeasible). Floors: ceil(0.04 * 22) = 1 for A, ceil(0.04 * 1) = 1 for B.
+    rng = np.random.default_rng(0)
+    s = np.zeros((23, 10))
+    s[:22, 8:] = 0.5 + 0.5 * rng.random((22, 2))
+    s[:22, :8] = 0.1 * rng.random((22, 8))
+    s[22, :8] = 0.9
+    s[22, 8:] = [0.1, 0.05]
+    cap = np.array([0] * 8 + [1, 1])
+    grp = np.array(["A"] * 22 + ["B"])
+    rule = [GroupFloor("g", min_matched_share=0.04)]
+    dense = assign_group_fair(s, {"g": grp}, rule, capacity=cap)
+    priced = assign_group_fair(Rows(s), {"g": grp}, rule, capacity=cap)
+    assert priced.assignment.solver == "pricing+floors"
+    np.testing.assert_array_equal(priced.assignment.pairs, dense.assignment.pairs)
+    assert dense.assignment.pairs[:, 0].tolist() == [int(np.argmax(s[:22, 9])), 22]
+
+
 # -- the certificate: one rejection per condition ----------------------------------------------
 
 
