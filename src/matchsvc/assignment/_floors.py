@@ -35,7 +35,7 @@ _KADD = 16
 _MAX_ROUNDS = 60
 # The bonus search stops once at most this many slots are left for the repair, or after this
 # many solves of the candidate graph; its first bonus is this share of the score range.
-_REPAIR_UNITS = 24
+_REPAIR_UNITS = 48
 _MAX_BONUS_SOLVES = 10
 _BONUS_GUESS = 0.05
 
@@ -303,6 +303,7 @@ class PartitionSolver:
             if search.low[k][0] == 0.0:
                 search.low[k] = (0.0, int(at_zero[k]))
         span = float(np.ptp(g.score)) if g.score.size else 0.0
+        guess = self._regret_guess(g, gc, lo, at_zero)
         lam = search.lam.copy()
         solves = 0
         while best[3] > _REPAIR_UNITS and solves < _MAX_BONUS_SOLVES and span > 0:
@@ -316,9 +317,11 @@ class PartitionSolver:
                         prev = search.prev[k]
                         if l0 > 0 and prev is not None and g0 > prev[1]:
                             step = (l0 - prev[0]) * (-g0) / (g0 - prev[1])
-                            lam[k] = l0 + min(max(1.5 * step, 0.25 * l0), 4 * l0)
+                            lam[k] = l0 + min(max(step, 0.25 * l0), l0)
+                        elif l0 > 0:
+                            lam[k] = 2 * l0
                         else:
-                            lam[k] = 2 * l0 if l0 > 0 else _BONUS_GUESS * span
+                            lam[k] = guess[k] if guess[k] > 0 else _BONUS_GUESS * span
                         continue
                     (l1, g1), (w0, w1) = hi, search.weight[k]
                     a, b = w0 * min(g0, -0.5), w1 * max(g1, 0.5)
@@ -351,6 +354,26 @@ class PartitionSolver:
         search.lam = best[0]
         self.bonus_solves += solves
         return best[1], best[2]
+
+    def _regret_guess(self, g: Graph, gc: IntArray, lo: IntArray, at_zero: IntArray) -> FloatArray:
+        """A first bonus per group: at the unconstrained prices an unmatched mentee needs a
+        bonus of ``p_s - max_j (s_ij + p_j)`` (its regret) to be worth a slot; a group
+        ``d`` slots short gets its ``d``-th smallest regret. Prices move as slots change
+        hands, so this underestimates; the search corrects it."""
+        c = self.base_cert
+        n = g.n
+        best = np.full(n, -np.inf)
+        np.maximum.at(best, g.rows, g.score + c.mentor_potential[g.col])
+        got = np.bincount(self.base.pairs[:, 0], minlength=n)
+        unmet = np.maximum(self.problem.demand - got, 0)
+        regret = c.source_potential - best
+        out = np.zeros(lo.size)
+        for k in np.flatnonzero(at_zero < 0).tolist():
+            sel = (gc == k) & (unmet > 0) & np.isfinite(regret)
+            r = np.sort(np.repeat(regret[sel], unmet[sel]))
+            if r.size:
+                out[k] = float(r[min(-int(at_zero[k]), r.size) - 1])
+        return out
 
     def _repair(
         self, g: Graph, gc: IntArray, lo: IntArray, up: IntArray, used: BoolArray, pi: FloatArray
