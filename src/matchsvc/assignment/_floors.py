@@ -3,9 +3,11 @@
 Arrays in, arrays out: ``codes`` gives each mentee's group (``0..G-1``) and ``lower`` each
 group's floor in matched slots. :class:`PartitionSolver` solves the unconstrained problem once
 (:class:`~matchsvc.assignment._flow.FlowSolver` on every pair for small in-memory problems,
-:class:`~matchsvc.assignment._pricing.PricingSolver` otherwise), then repairs its optimum with
-the floor kernel (:mod:`matchsvc.assignment._floors_kernel`) and proves the result over every
-pair (see :meth:`PartitionSolver.solve`).
+:class:`~matchsvc.assignment._pricing.PricingSolver` otherwise). For given floors it solves the
+candidate graph with a score bonus on the short-changed groups (a few solves, to get near the
+floors), repairs that optimum exactly with the floor kernel
+(:mod:`matchsvc.assignment._floors_kernel`) and proves the result over every pair (see
+:meth:`PartitionSolver.solve`).
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ BoolArray = npt.NDArray[np.bool_]
 _KADD = 16
 # Rounds of "repair on the candidate graph, price every pair, add the violators".
 _MAX_ROUNDS = 60
-# The bonus search stops once at most this many slots are left for the repair, or after this
-# many solves of the candidate graph; its first bonus is this share of the score range.
+# The bonus search stops once at most this many slots are left for the repair (a repair slot
+# costs ~1/50 of a solve at 10,000 x 2,000), or after this many solves of the candidate graph;
+# its first bonus comes from regrets, else this share of the score range.
 _REPAIR_UNITS = 48
 _MAX_BONUS_SOLVES = 10
 _BONUS_GUESS = 0.05
@@ -131,11 +134,18 @@ class PartitionSolver:
     (Ahuja, Magnanti & Orlin, *Network Flows*, 1993, Thm 9.3 and sec. 9.7; lower bounds
     sec. 6.7 and 9.6).
 
+    Start of the repair: a score bonus ``lam_k >= 0`` on group ``k`` is a group price
+    (``p_G_k = p_s - lam_k``), so the unconstrained optimum of the bonus scores is min-cost
+    in the floor network whenever every group with a bonus is at or below its floor; the
+    bonus search (:meth:`_find_bonus`) only picks such a start close to the floors, so that
+    few slots are left to the repair, whose cost grows with them. Exactness never depends on
+    it: no bonus (the unconstrained optimum) is a valid start too.
+
     Pricing (for problems solved on a candidate graph): the repair is exact on the graph;
     then every pair is priced with the repaired potentials, pairs with a negative reduced
-    cost or crossing the cut join the graph, and the repair runs again from the unconstrained
-    optimum, whose certificate holds on every pair and hence on any larger graph. A failed
-    repair is believed only when no pair leaves the set its last search reached.
+    cost or crossing the cut join the graph, and the next round starts again from a bonus
+    optimum of the grown graph. A failed repair is believed only when no pair leaves the set
+    its last search reached.
     """
 
     def __init__(self, problem: Problem) -> None:

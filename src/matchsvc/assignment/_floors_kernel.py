@@ -12,9 +12,11 @@ Node ids: mentees ``0..n-1``, mentors ``n..n+m-1``, sink ``t = n+m``, groups
 cost of a residual arc ``u -> v`` is ``c(u, v) + pi[u] - pi[v]`` (the convention of
 :mod:`matchsvc.assignment._ssp` and of :class:`~matchsvc.assignment.Certificate`).
 
-:func:`floors_run` ``mode=0`` (repair) starts from a flow that is min-cost for its value with
-every group node at the source's potential (e.g. the unconstrained optimum and its
-certificate). It raises the flow on ``s -> G_k`` of every group below its floor to ``L_k``;
+:func:`floors_run` ``mode=0`` (repair) starts from a flow and potentials under which every
+residual arc has a non-negative reduced cost, every group node at or below the source's
+potential and a group below it at or under its floor (e.g. the unconstrained optimum, its
+certificate and group nodes at the source's potential; or an optimum with group bonuses, see
+:class:`~matchsvc.assignment._floors.PartitionSolver`). It raises the flow on ``s -> G_k`` of every group below its floor to ``L_k``;
 the group node then holds an excess of ``L_k - f_k`` units and the source the matching
 deficit. Each excess unit travels on a shortest path (Dijkstra on reduced costs) from ``G_k``
 to ``s``; such a path ends with ``G_b -> s`` for a group ``b`` above its floor, so one mentee

@@ -370,9 +370,10 @@ def assign_group_fair(
     only who is matched, and the total, change.
 
     One attribute (or one whose optimum happens to meet the other rules): the network
-    ``source -> group [floor, demand] -> mentee -> mentor -> sink`` solved exactly by repairing
-    the unconstrained min-cost flow with successive shortest paths from each group's missing
-    slots to the source (:class:`~matchsvc.assignment._floors.PartitionSolver`), with a
+    ``source -> group [floor, demand] -> mentee -> mentor -> sink`` solved exactly: a few
+    solves with a score bonus on the short-changed groups (a bonus is a group price) get
+    close to the floors, then successive shortest paths route each missing slot from its
+    group to the source (:class:`~matchsvc.assignment._floors.PartitionSolver`), with a
     :class:`FloorCertificate` (potentials of every node, group nodes included, and a cut)
     that :func:`verify_floor_certificate` checks over every pair. No big-M constant: floors
     are routed as mandatory excess before any score is compared.
