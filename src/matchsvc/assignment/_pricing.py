@@ -147,9 +147,8 @@ class PricingSolver:
         self.max_rounds = max_rounds
         self.warm_start = warm_start
         self.stats = PricingStats()
-        self.graph: Graph | None = (
-            None  # the last solve's candidate graph (group floors resume on it)
-        )
+        # The last solve's candidate graph (group floors resume on it).
+        self.graph: Graph | None = None
 
     # -- candidates -------------------------------------------------------------------------
 
