@@ -15,6 +15,7 @@ CORE = [
     "problem.py",
     "assignment",
     "explain.py",
+    "audit.py",
     "learning.py",
     "_learning_kernel.py",
     "pipelines",

@@ -5,6 +5,7 @@
     MatchsvcError                 base class; never raised itself
     ├── InvalidInputError         the caller's data is wrong (shape, NaN, unknown id, bad weight)
     ├── InfeasibleError           well-formed, but the requested problem has no solution
+    │   └── FloorInfeasibleError  a group's fairness floor cannot hold (names the largest that can)
     ├── LimitExceededError        the input is larger than the configured limits allow
     ├── TimeBudgetExceededError   synchronous work ran past its time budget
     ├── BusyError                 every CPU slot is taken and the queue is full (retry later)
@@ -27,6 +28,7 @@ __all__ = [
     "BusyError",
     "ConfigError",
     "ConflictError",
+    "FloorInfeasibleError",
     "InfeasibleError",
     "InvalidInputError",
     "LimitExceededError",
@@ -62,6 +64,30 @@ class InfeasibleError(MatchsvcError):
     """
 
     code = "infeasible"
+
+
+class FloorInfeasibleError(InfeasibleError):
+    """A fairness floor cannot hold: ``group`` of ``attribute`` asks ``floor`` matched slots
+    (of ``group_demand``) but at most ``largest_floor`` are possible (see the message for the
+    other floors that bound it)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        attribute: str,
+        group: object,
+        floor: int,
+        largest_floor: int,
+        group_demand: int,
+    ) -> None:
+        super().__init__(message, field=field)
+        self.attribute = attribute
+        self.group = group
+        self.floor = floor
+        self.largest_floor = largest_floor
+        self.group_demand = group_demand
 
 
 class LimitExceededError(MatchsvcError):

@@ -235,6 +235,11 @@ class PricingSolver:
 
         The result's ``stats`` are :class:`PricingStats` as a dict (rounds, passes, arcs, ...).
         """
+        return self.solve_on_graph(problem)[0]
+
+    def solve_on_graph(self, problem: Problem) -> tuple[SolverResult, Graph]:
+        """:meth:`solve`, and the final candidate graph (a caller may resume on it, as the
+        group-floor solver does)."""
         stats = PricingStats()
         n, m = problem.shape
         blocks = _Blocks(problem)
@@ -312,13 +317,14 @@ class PricingSolver:
                 continue
             stats.arcs = int(keys.size)
             pairs = np.stack([g.rows[sol.used], g.col[sol.used]], axis=1)
-            return SolverResult(
+            result = SolverResult(
                 pairs=pairs,
                 optimal=True,
                 certificate=cert,
                 scores=g.score[sol.used],
                 stats=asdict(stats),
             )
+            return result, g
         raise RuntimeError(f"pricing did not converge in {self.max_rounds} rounds")
 
 
