@@ -86,20 +86,32 @@ def build_job_runner(
 # ---------------------------------------------------------------- models
 
 
+_EXAMPLE = {
+    "kind": "match",
+    "payload": {
+        "mentees": [{"id": "mentee-1", "skills": ["python"]}],
+        "mentors": [{"id": "mentor-a", "skills": ["python"], "capacity": 2}],
+    },
+}
+
+
+def _submission_schema(schema: dict[str, Any]) -> None:
+    """An example, and which payload each kind takes (the route validates it so)."""
+    schema["examples"] = [_EXAMPLE]
+    schema["oneOf"] = [
+        {
+            "properties": {
+                "kind": {"const": name},
+                "payload": {"$ref": f"#/components/schemas/{kind.request_model.__name__}"},
+            }
+        }
+        for name, kind in JOB_KINDS.items()
+    ]
+
+
 class JobSubmission(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "kind": "match",
-                    "payload": {
-                        "mentees": [{"id": "mentee-1", "skills": ["python"]}],
-                        "mentors": [{"id": "mentor-a", "skills": ["python"], "capacity": 2}],
-                    },
-                }
-            ]
-        },
+        extra="forbid", json_schema_extra=lambda schema, _: _submission_schema(schema)
     )
 
     kind: KindName = Field(description="Which synchronous endpoint's work to do.")
