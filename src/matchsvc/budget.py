@@ -49,6 +49,7 @@ SECONDS_PER_PAIR: Mapping[str, float] = MappingProxyType(
     {
         "match": 3e-6,
         "match-fair": 3e-5,
+        "match-floors": 1e-5,
         "recommend": 1e-5,
         "rematch": 5e-6,
         "rematch-max-moves": 3e-5,
@@ -56,6 +57,7 @@ SECONDS_PER_PAIR: Mapping[str, float] = MappingProxyType(
         "assign": 7e-6,
         "assign-fair": 3e-5,
         "learn": 5e-6,
+        "audit": 5e-6,
     }
 )
 """Estimated seconds per mentee x mentor pair, by operation, for everything but embedding.
