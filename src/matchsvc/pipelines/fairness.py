@@ -21,7 +21,7 @@ import numpy as np
 
 from matchsvc.assignment import Assignment, GroupFloor, assign_group_fair
 from matchsvc.bounds import MAX_FAIRNESS_RULES
-from matchsvc.errors import InvalidInputError, MatchsvcError
+from matchsvc.errors import FloorInfeasibleError, InvalidInputError, MatchsvcError
 from matchsvc.pipelines._groups import Grouping, GroupLabel, GroupValue, group_people
 from matchsvc.problem import MatchProblem
 from matchsvc.profiles import Profile
@@ -207,6 +207,8 @@ def solve_with_floors(
     except MatchsvcError as exc:
         if exc.field is not None and exc.field.startswith("fairness"):
             exc.field = f"options.{exc.field}"
+        if isinstance(exc, FloorInfeasibleError) and isinstance(exc.group, GroupLabel):
+            exc.group = exc.group.value  # the attribute value, as the caller gave it
         raise
     cost = float(result.unconstrained.total - result.assignment.total)
     outcome = FairnessOutcome(
