@@ -348,7 +348,7 @@ def _report_of(runner: JobRunner, job_id: str, attributes: list[str]) -> str:
     job = runner.store.get(job_id)
     if job.kind != "match":
         raise ConflictError(
-            f"job {job_id} is a {job.kind} job; a report is made of a match job's result "
+            f"job {job_id} is of kind {job.kind!r}; a report is made of a match job's result "
             "(POST /audit audits any match)",
             field="job_id",
         )

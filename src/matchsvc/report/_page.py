@@ -121,6 +121,10 @@ def _int(x: int) -> str:
     return f"{x:,}"
 
 
+def _plural(count: int, one: str, many: str = "") -> str:
+    return f"{count:,} {one if count == 1 else many or one + 's'}"
+
+
 def _card(key: str, value: str, sub: str = "") -> str:
     return (
         f'<div class="card"><div class="k">{key}</div><div class="v">{value}</div>'
@@ -186,7 +190,7 @@ def _summary(audit: schemas.AuditResponse, match: schemas.MatchResponse | None) 
         _card(
             "Flagged groups",
             _int(len(flagged)),
-            f"{_int(len(robust))} clear (robust, enough people)",
+            f"{_int(len(robust))} robust and on enough people",
         ),
     ]
     if match is not None:
@@ -242,7 +246,10 @@ def _flags(audit: schemas.AuditResponse) -> str:
                 )
             if not what:
                 continue
-            size = f"{_int(g.people)} people, {_int(g.demand)} slots, {_int(g.pairs)} pairs"
+            size = (
+                f"{_plural(g.people, 'person', 'people')}, {_plural(g.demand, 'slot')}, "
+                f"{_plural(g.pairs, 'pair')}"
+            )
             note = (
                 f' <span class="caution">Caution: {_e(g.caution_reason)}.</span>'
                 if g.caution
