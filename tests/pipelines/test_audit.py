@@ -247,6 +247,11 @@ def test_a_match_body_is_audited_like_its_pairs(client: TestClient) -> None:
     pairs = [{"mentee_id": m["mentee_id"], "mentor_id": m["mentor_id"]} for m in result["matches"]]
     by_pairs = client.post("/audit", json={**body, "pairs": pairs}).json()
     assert by_match == by_pairs
+    # the same reasons as the match gives its unmatched mentees
+    reasons: dict[str, int] = {}
+    for u in result["unmatched"]:
+        reasons[u["reason"]] = reasons.get(u["reason"], 0) + 1
+    assert by_match["unmatched_reasons"] == dict(sorted(reasons.items()))
     # an exact match leaves no open slot that an unmatched mentee could take
     assert "open_slot_left" not in by_match["unmatched_reasons"]
     assert by_match["matched"] == result["summary"]["matched"]

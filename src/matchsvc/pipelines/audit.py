@@ -1,8 +1,8 @@
 """Audit a match: who it served well and who it did not (:func:`matchsvc.audit.audit`).
 
 profiles + a match's pairs -> :class:`MatchProblem` (the same scores, constraints and
-``min_score`` as the match, from the same options) -> each unmatched mentee's reason (as
-:func:`matchsvc.explain.unmatched_reasons` gives it for a match) -> the audit by the attributes
+``min_score`` as the match, from the same options) -> each unmatched mentee's reason (by the
+rule of :func:`matchsvc.explain.unmatched_reasons`) -> the audit by the attributes
 asked for: per group of mentees (and of mentors), loads, scores and, with the programme's
 history, re-matches, ends and ratings over time. Pure core: no web types.
 """
@@ -21,7 +21,6 @@ from matchsvc.audit import AuditReport, HistoryPair
 from matchsvc.audit import audit as audit_core
 from matchsvc.bounds import MAX_AUDIT_ATTRIBUTES, MAX_COUNT, MAX_HISTOGRAM_BINS
 from matchsvc.errors import InvalidInputError
-from matchsvc.explain import SlotHolders, unmatched_reasons
 from matchsvc.pipelines._groups import Grouping, group_people
 from matchsvc.pipelines.match import MatchOptions, build_problem
 from matchsvc.problem import MatchProblem
@@ -160,23 +159,39 @@ def _indices(problem: MatchProblem, pairs: Sequence[tuple[str, str]]) -> NDArray
     return out
 
 
+_BLOCK = 4096  # unmatched mentees per block of the reasons' boolean rows
+_CODES = (OPEN_SLOT_LEFT, "capacity_exhausted", "below_min_score", "no_feasible_mentor")
+
+
 def _reasons(problem: MatchProblem, pairs: NDArray[np.int64]) -> list[str | None]:
-    """Each mentee's unmatched reason (None when its demand is met), as the match explains
-    it, except ``open_slot_left`` when a feasible mentor not theirs still has room."""
+    """Each mentee's unmatched reason (None when its demand is met).
+
+    The rule of :func:`matchsvc.explain.unmatched_reasons`, vectorised: ``capacity_exhausted``
+    when an allowed mentor is not yet theirs, else ``below_min_score`` when ``min_score``
+    removed some feasible mentor, else ``no_feasible_mentor``; and :data:`OPEN_SLOT_LEFT`
+    instead of ``capacity_exhausted`` when such a mentor still has room (an exact match
+    never leaves one).
+    """
     n, m = problem.shape
     got = np.bincount(pairs[:, 0], minlength=n)
-    load = np.bincount(pairs[:, 1], minlength=m)
-    unmet = np.maximum(problem.demand - got, 0).astype(np.int64)
-    scores = problem.scores[pairs[:, 0], pairs[:, 1]].astype(np.float64)
-    holders = SlotHolders(pairs, scores, m)
-    room = load < problem.capacity
+    room = np.bincount(pairs[:, 1], minlength=m) < problem.capacity
+    rows = np.flatnonzero(got < problem.demand)
     out: list[str | None] = [None] * n
-    for i, reason in zip(
-        np.flatnonzero(unmet > 0).tolist(), unmatched_reasons(problem, holders, unmet), strict=True
-    ):
-        others = problem.allowed[i].copy()
-        others[list(holders.by_mentee.get(i, ()))] = False
-        out[i] = OPEN_SLOT_LEFT if (others & room).any() else reason.reason
+    for b0 in range(0, rows.size, _BLOCK):
+        block = rows[b0 : b0 + _BLOCK]
+        where = np.full(n, -1, dtype=np.int64)
+        where[block] = np.arange(block.size)
+        theirs = np.zeros((block.size, m), dtype=np.bool_)
+        mine = where[pairs[:, 0]] >= 0
+        theirs[where[pairs[mine, 0]], pairs[mine, 1]] = True
+        allowed = problem.allowed[block]
+        others = allowed & ~theirs
+        has_room = np.asarray((others & room[None, :]).any(axis=1))
+        has_others = np.asarray(others.any(axis=1))
+        only_score = np.asarray((problem.feasible[block] & ~allowed).any(axis=1))
+        code = np.select([has_room, has_others, only_score], [0, 1, 2], default=3)
+        for i, c in zip(block.tolist(), code.tolist(), strict=True):
+            out[i] = _CODES[c]
     return out
 
 
