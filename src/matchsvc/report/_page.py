@@ -52,7 +52,7 @@ p.lede { font-size: 17px; color: #333; margin: 4px 0 18px; }
   gap: 12px; }
 .card { border: 1px solid #e4e4e4; border-radius: 8px; padding: 10px 14px; }
 .card .k { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: #666; }
-.card .v { font-size: 24px; font-weight: 600; }
+.card .v { font-size: 24px; font-weight: 600; overflow-wrap: anywhere; }
 .card .s { font-size: 12px; color: #555; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; margin: 8px 0 4px; }
 th, td { text-align: right; padding: 5px 8px; border-bottom: 1px solid #eee;
@@ -60,6 +60,8 @@ th, td { text-align: right; padding: 5px 8px; border-bottom: 1px solid #eee;
 th { background: #f4f6f8; font-weight: 600; }
 th.text, td.text { text-align: left; }
 tr.flagged td { background: #fdf1f0; }
+tr.lifted td { background: #eef6ee; }
+p.caption { margin: 14px 0 0; font-size: 13px; font-weight: 600; color: #333; }
 .badge { display: inline-block; border-radius: 10px; padding: 0 7px; font-size: 11px;
   font-weight: 600; white-space: nowrap; margin: 1px 0; }
 .badge.share { background: #c0392b; color: #fff; }
@@ -389,7 +391,7 @@ def _fairness(match: schemas.MatchResponse | None) -> str:
     f = match.summary.fairness
     rows = [
         (
-            "flagged" if g.matched < g.floor else "",
+            "lifted" if g.floor > g.matched_without_floors else "",
             [
                 _e(g.attribute),
                 _value(g.value),
@@ -405,7 +407,8 @@ def _fairness(match: schemas.MatchResponse | None) -> str:
         '<h2 id="fairness">Fairness floors</h2>'
         f"<p>The match kept a floor on every group's matched slots ({_e(f.method)}). The floors "
         f"cost <b>{f.cost_of_fairness:.4f}</b> of total score: {f.total_score_without_floors:.4f} "
-        f"without them, {f.total_score:.4f} with them; the number of pairs is the same.</p>"
+        f"without them, {f.total_score:.4f} with them; the number of pairs is the same. "
+        "Highlighted: the groups the floors lifted.</p>"
         + _table(
             [
                 "Attribute",
@@ -445,7 +448,7 @@ def _scores(audit: schemas.AuditResponse) -> str:
         f"percentile {_num(sc.p10)}, median {_num(sc.median)}, 90th percentile {_num(sc.p90)}, "
         f"highest {_num(sc.maximum)}.</p>"
     )
-    return text + chart
+    return text + '<p class="caption">Scores of the matched pairs</p>' + chart
 
 
 def _loads(audit: schemas.AuditResponse) -> str:
@@ -479,7 +482,13 @@ def _loads(audit: schemas.AuditResponse) -> str:
         f"({_pct(load.utilisation)}); {_int(load.full)} mentors full, {_int(load.idle)} with no "
         f"mentee; Gini of the loads {_num(load.gini)}.</p>"
     )
-    return text + by_load + util
+    return (
+        text
+        + '<p class="caption">Mentors by number of mentees</p>'
+        + by_load
+        + '<p class="caption">Mentors by utilisation (mentees / capacity)</p>'
+        + util
+    )
 
 
 def _unmatched(audit: schemas.AuditResponse, match: schemas.MatchResponse | None) -> str:
