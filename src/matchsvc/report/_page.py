@@ -281,8 +281,10 @@ def _badges(g: schemas.GroupAudit) -> str:
         out.append('<span class="badge score">score &lt; 4/5</span>')
     if (g.share_flag or g.score_flag) and g.share_robust and not g.caution:
         out.append('<span class="badge robust">robust</span>')
-    if g.caution:
-        out.append(f'<div class="caution">{_e(g.caution_reason)}</div>')
+    if g.caution and (g.share_flag or g.score_flag):
+        out.append(f'<div class="caution">caution: {_e(g.caution_reason)}</div>')
+    elif g.caution:  # unflagged, but the intervals leave room for a flag
+        out.append('<div class="caution">no flag, but one is within the 95% intervals</div>')
     return " ".join(out)
 
 
