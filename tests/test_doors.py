@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import MappingProxyType
@@ -20,9 +21,10 @@ from typer.testing import CliRunner
 
 from matchsvc import profiles
 from matchsvc.api import create_app
+from matchsvc.assignment import GroupFloor
 from matchsvc.cli import create_cli
 from matchsvc.config import Settings
-from matchsvc.errors import InvalidInputError
+from matchsvc.errors import FloorInfeasibleError, InvalidInputError
 from matchsvc.pipelines import MatchOptions, match
 from matchsvc.scoring import Criterion, EmbeddingCache, ScoringOptions
 from tests.fakes import FakeEncoder
@@ -130,6 +132,31 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
         "options.criteria",
     ),
     ("min_score above 1", {**BASE, "options": {"min_score": 1.5}}, "options.min_score"),
+    (
+        "fairness on an attribute no mentee has",
+        {**BASE, "options": {"fairness": [{"attribute": "region", "min_matched_share": 0.5}]}},
+        "options.fairness[0].attribute",
+    ),
+    (
+        "fairness on a list attribute",
+        {**BASE, "options": {"fairness": [{"attribute": "tags", "min_matched_share": 0.5}]}},
+        "options.fairness[0].attribute",
+    ),
+    (
+        "fairness share above 1",
+        {**BASE, "options": {"fairness": [{"attribute": "years", "min_matched_share": 1.5}]}},
+        "options.fairness[0].min_matched_share",
+    ),
+    (
+        "fairness rule with both forms",
+        {
+            **BASE,
+            "options": {
+                "fairness": [{"attribute": "years", "min_matched_share": 0.5, "max_share_gap": 0.1}]
+            },
+        },
+        "options.fairness[0]",
+    ),
 ]
 IDS = [name for name, _, _ in CASES]
 
@@ -210,7 +237,11 @@ def _core_options(options: dict[str, Any]) -> MatchOptions:
         weights=options.get("weights", {"skills": 0.5, "goals": 0.3, "communication": 0.2}),
         criteria=tuple(Criterion(**c) for c in options.get("criteria", ())),
     )
-    return MatchOptions(scoring=scoring, min_score=options.get("min_score"))
+    return MatchOptions(
+        scoring=scoring,
+        min_score=options.get("min_score"),
+        fairness=tuple(GroupFloor(**rule) for rule in options.get("fairness", ())),
+    )
 
 
 @pytest.mark.parametrize(("name", "body", "field"), CASES, ids=IDS)
@@ -266,3 +297,77 @@ def test_assign_totals_are_never_null(client: TestClient) -> None:
     response = _post(client, "/assign", {"scores": [[1e9, -1e9], [1e9, 1e9]], "capacity": [2, 2]})
     assert response.status_code == 200
     assert response.json()["total_score"] == 2e9
+
+
+# ---------------------------------------------------------------- fairness floors that cannot hold
+
+# Two regions of one mentee each, one slot: a floor of the whole demand cannot hold for both.
+INFEASIBLE: dict[str, Any] = {
+    "mentees": [
+        {"id": "ana", "skills": ["python"], "attributes": {"region": "north"}},
+        {"id": "ben", "skills": ["sql"], "attributes": {"region": "south"}},
+    ],
+    "mentors": [{"id": "m1", "skills": ["python", "sql"], "capacity": 1}],
+    "options": {"fairness": [{"attribute": "region", "min_matched_share": 1.0}]},
+}
+FLOOR_FIELD = "options.fairness[0].min_matched_share"
+
+
+def _names_the_group_and_largest_floor(message: str) -> None:
+    assert "fairness floor cannot hold for group" in message
+    assert "of attribute 'region'" in message and "at most 0 can be matched" in message
+    assert "lower min_matched_share to at most 0.0000" in message
+
+
+def test_infeasible_floors_http(client: TestClient) -> None:
+    response = _post(client, "/match", INFEASIBLE)
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["type"] == "urn:matchsvc:problem:infeasible"
+    assert problem["errors"][0]["field"] == FLOOR_FIELD
+    _names_the_group_and_largest_floor(problem["detail"])
+
+
+def test_infeasible_floors_jobs(client: TestClient) -> None:
+    submitted = _post(client, "/jobs", {"kind": "match", "payload": INFEASIBLE})
+    assert submitted.status_code == 202  # known only once the pairs are scored
+    job_id = submitted.json()["id"]
+    for _ in range(400):
+        job = client.get(f"/jobs/{job_id}").json()
+        if job["status"] not in ("queued", "running"):
+            break
+        time.sleep(0.025)
+    assert job["status"] == "failed", job
+    assert job["error"]["code"] == "infeasible"
+    assert job["error"]["field"] == f"payload.{FLOOR_FIELD}"
+    _names_the_group_and_largest_floor(job["error"]["message"])
+
+
+def test_infeasible_floors_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MATCHSVC_DATA_DIR", str(tmp_path / "data"))
+    args = []
+    for key in ("mentees", "mentors", "options"):
+        path = tmp_path / f"{key}.json"
+        path.write_text(json.dumps(INFEASIBLE[key]))
+        args.append(f"--{key}={path}")
+    out = tmp_path / "out.json"
+    result = CliRunner().invoke(create_cli(encoder=FakeEncoder()), ["match", *args, f"--out={out}"])
+    assert result.exit_code == 2, result.output
+    assert f"options.json ({FLOOR_FIELD})" in result.stderr
+    _names_the_group_and_largest_floor(result.stderr)
+    assert not out.exists()
+
+
+def test_infeasible_floors_python_api() -> None:
+    with pytest.raises(FloorInfeasibleError) as info:
+        match(
+            [_core_profile(p) for p in INFEASIBLE["mentees"]],
+            [_core_profile(p) for p in INFEASIBLE["mentors"]],
+            _core_options(INFEASIBLE["options"]),
+            EmbeddingCache(FakeEncoder()),
+        )
+    err = info.value
+    assert err.field == FLOOR_FIELD and err.attribute == "region"
+    assert (err.floor, err.largest_floor, err.group_demand) == (1, 0, 1)
+    assert err.group in ("north", "south")
+    _names_the_group_and_largest_floor(err.message)

@@ -21,7 +21,7 @@ def _load(name: str) -> Any:
 
 
 def test_http_bodies_hold_the_same_people_as_the_cli_files() -> None:
-    for name in ("match", "recommend", "score", "rematch"):
+    for name in ("match", "recommend", "score", "rematch", "audit"):
         body = _load(f"http/{name}.json")
         assert body["mentees"] == _load("mentees.json"), name
         assert body["mentors"] == _load("mentors.json"), name
@@ -30,9 +30,10 @@ def test_http_bodies_hold_the_same_people_as_the_cli_files() -> None:
     assert rematch["history"] == _load("history.json")
     assert rematch["policy"] == _load("policy.json")
     assert _load("http/match.json")["options"] == _load("options.json")
+    assert _load("http/audit.json")["options"] == _load("options.json")
 
 
-@pytest.mark.parametrize("name", ["match", "recommend", "score", "rematch", "assign"])
+@pytest.mark.parametrize("name", ["match", "recommend", "score", "rematch", "assign", "audit"])
 def test_every_http_example_is_answered(tmp_path: Path, name: str) -> None:
     app = create_app(Settings(data_dir=tmp_path), encoder=FakeEncoder())
     with TestClient(app) as client:

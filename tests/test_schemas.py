@@ -7,7 +7,8 @@ import dataclasses
 import pytest
 from pydantic import BaseModel
 
-from matchsvc import explain, learning, pipelines, schemas
+from matchsvc import audit, explain, learning, pipelines, schemas
+from matchsvc.assignment import GroupFloor
 
 # (core dataclass, response model, core fields placed elsewhere in the response)
 PAIRS: list[tuple[type, type[BaseModel], set[str]]] = [
@@ -31,6 +32,17 @@ PAIRS: list[tuple[type, type[BaseModel], set[str]]] = [
     (learning.DataSummary, schemas.DataSummary, set()),
     (learning.CalibrationBand, schemas.CalibrationBand, set()),
     (pipelines.Feedback, schemas.FeedbackIn, set()),
+    (pipelines.FairnessOutcome, schemas.Fairness, set()),
+    (pipelines.FairnessGroup, schemas.FairnessGroup, set()),
+    (GroupFloor, schemas.FairnessRuleIn, set()),
+    (audit.AuditReport, schemas.AuditResponse, set()),
+    (audit.GroupAudit, schemas.GroupAudit, set()),
+    (audit.MentorGroupAudit, schemas.MentorGroupAudit, set()),
+    (audit.MentorLoadAudit, schemas.MentorLoadAudit, set()),
+    (audit.ScoreDistribution, schemas.ScoreDistribution, set()),
+    (audit.HistoryAudit, schemas.HistoryAudit, set()),
+    (audit.CohortRatings, schemas.CohortRatings, set()),
+    (audit.HistoryPair, schemas.HistoryPairIn, set()),
     # the reason's evidence is nested under ``detail``
     (
         explain.UnmatchedReason,
@@ -49,6 +61,11 @@ def test_every_core_field_is_in_the_response(
     core_fields = {f.name for f in dataclasses.fields(core)}
     assert core_fields - elsewhere == set(model.model_fields) - elsewhere - {"detail"}
     assert elsewhere <= core_fields
+
+
+def test_the_audit_settings_are_fields_of_the_audit_request() -> None:
+    core = {f.name for f in dataclasses.fields(pipelines.AuditSettings)}
+    assert core <= set(schemas.AuditRequest.model_fields)
 
 
 def test_the_parent_of_recommendations_carries_the_mentee_id() -> None:

@@ -221,13 +221,16 @@ class HistoryAudit:
 @dataclass(frozen=True, slots=True)
 class AuditReport:
     """The result of :func:`audit`: totals, per-group figures (mentee groups in attribute
-    order, values sorted), mentor groups, loads, scores and the history figures."""
+    order, values sorted), mentor groups, loads, scores and the history figures.
+    ``unmatched_reasons``: mentees with unmet demand per reason code, over everyone (empty
+    without ``unmatched_reasons``)."""
 
     mentees: int
     mentors: int
     demand: int
     matched: int
     matched_share: float | None
+    unmatched_reasons: Mapping[str, int]
     groups: tuple[GroupAudit, ...]
     mentor_groups: tuple[MentorGroupAudit, ...]
     mentor_load: MentorLoadAudit
@@ -720,12 +723,19 @@ def audit(
                 )
             )
     total_dem = int(dem.sum())
+    unmet: Counter[str] = Counter()
+    if unmatched_reasons is not None:
+        for i in np.flatnonzero(got < dem).tolist():
+            code = unmatched_reasons[i]
+            if code is not None:
+                unmet[code] += 1
     return AuditReport(
         mentees=n,
         mentors=m,
         demand=total_dem,
         matched=int(p.shape[0]),
         matched_share=p.shape[0] / total_dem if total_dem else None,
+        unmatched_reasons=dict(sorted(unmet.items())),
         groups=tuple(groups),
         mentor_groups=tuple(mgroups),
         mentor_load=_mentor_load(load, cap),

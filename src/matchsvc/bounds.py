@@ -24,6 +24,14 @@ ratings                    1 .. 5                           the rating scale
 ``wait_bonus``                                              can beat it
 criteria                   at most ``MAX_CRITERIA``         each adds a facet matrix
 list attribute items       at most ``MAX_LIST_ITEMS``       tags, languages spoken...
+fairness shares            0 .. 1                           ``min_matched_share``,
+                                                            ``max_share_gap``: shares of demand
+fairness rules             at most ``MAX_FAIRNESS_RULES``   one per attribute; floors on two or
+                                                            more attributes need an integer
+                                                            program
+audit attributes           at most 16                       a table and a chart each in the
+                                                            report
+histogram bins             1 .. ``MAX_HISTOGRAM_BINS``      bars a chart can show
 =========================  ===============================  ====================================
 
 Texts must be valid Unicode (no lone surrogates: they cannot be stored or sent as UTF-8);
@@ -36,9 +44,12 @@ __all__ = [
     "HOURS_PER_WEEK",
     "MAX_ABS_ATTRIBUTE",
     "MAX_ABS_SCORE",
+    "MAX_AUDIT_ATTRIBUTES",
     "MAX_BONUS",
     "MAX_COUNT",
     "MAX_CRITERIA",
+    "MAX_FAIRNESS_RULES",
+    "MAX_HISTOGRAM_BINS",
     "MAX_ID_LENGTH",
     "MAX_LIST_ITEMS",
     "MAX_NAME_LENGTH",
@@ -76,6 +87,15 @@ MAX_BONUS = 10.0
 
 MAX_CRITERIA = 32
 """Most criteria in one request's options."""
+
+MAX_FAIRNESS_RULES = 8
+"""Most fairness rules (``options.fairness``) in one match."""
+
+MAX_AUDIT_ATTRIBUTES = 16
+"""Most attributes one audit groups people by."""
+
+MAX_HISTOGRAM_BINS = 100
+"""Most bins of the audit's score histogram."""
 
 MAX_LIST_ITEMS = 200
 """Most items in one list-valued attribute."""

@@ -49,6 +49,7 @@ SECONDS_PER_PAIR: Mapping[str, float] = MappingProxyType(
     {
         "match": 3e-6,
         "match-fair": 3e-5,
+        "match-floors": 6e-6,
         "recommend": 1e-5,
         "rematch": 5e-6,
         "rematch-max-moves": 3e-5,
@@ -56,6 +57,7 @@ SECONDS_PER_PAIR: Mapping[str, float] = MappingProxyType(
         "assign": 7e-6,
         "assign-fair": 3e-5,
         "learn": 5e-6,
+        "audit": 3e-6,
     }
 )
 """Estimated seconds per mentee x mentor pair, by operation, for everything but embedding.
@@ -63,6 +65,9 @@ SECONDS_PER_PAIR: Mapping[str, float] = MappingProxyType(
 Measured through the HTTP app with a 1,000 x 400 and a 2,000 x 800 request (fake encoder, warm
 cache) on 2 cores: match 1.9-2.2 us, fair match 9.6 us, recommend 5.6-7.0 us (an explanation per
 suggestion), score 3.6 us, assign 4.5-5.0 us (mostly parsing the matrix), fair assign 18 us.
+Fairness floors (``match-floors``) and ``audit`` were measured the same way on generated
+programmes at load average 7.5: floors 1.4-3.0 us (the floors cost up to 2x a match's time at
+10,000 x 2,000, hence twice match's rate), audit 0.7-2.2 us (scoring again, then the figures).
 """
 
 SECONDS_PER_SKILL_PAIR = 1e-8

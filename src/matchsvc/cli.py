@@ -1,5 +1,5 @@
 """The ``matchsvc`` command line: ``serve`` the HTTP API, ``match``/``recommend``/``rematch``/``learn``
-files, or ``forget`` people's cached embeddings.
+/``audit`` files, write a match's HTML ``report``, or ``forget`` people's cached embeddings.
 
 File commands read people from CSV, JSON or JSONL (by extension; see :mod:`matchsvc.fileio`),
 validate them with the shared request models, call the same :mod:`matchsvc.service` function
@@ -297,6 +297,89 @@ def learn_files(
     _run_file_command(encoder, out, read, run, "Learning weights", formats=("json",))
 
 
+def _add_audit_inputs(
+    files: RequestFiles,
+    match: Path | None,
+    pairs: Path | None,
+    history: Path | None,
+    attributes: str,
+) -> None:
+    from matchsvc import schemas
+    from matchsvc.fileio import read_object, read_records
+
+    if match is not None:
+        files.add_object("match", match, read_object(match))
+    if pairs is not None:
+        files.add_file("pairs", read_records(pairs, schemas.PairIn))
+    if history is not None:
+        files.add_file("history", read_records(history, schemas.HistoryPairIn))
+    names = [name.strip() for name in attributes.split(",") if name.strip()]
+    files.add_flag("attributes", "--attributes", names)
+
+
+def audit_files(
+    encoder: Encoder | None,
+    mentees: Path,
+    mentors: Path,
+    match: Path | None,
+    pairs: Path | None,
+    history: Path | None,
+    options: Path | None,
+    attributes: str,
+    out: Path,
+    *,
+    four_fifths: float,
+    min_group_size: int,
+) -> None:
+    """``matchsvc audit``: the files -> ``AuditRequest`` -> ``service.run_audit`` -> ``out``."""
+    from matchsvc import schemas, service
+    from matchsvc.fileio import render_audit
+
+    def read(files: RequestFiles) -> schemas.AuditRequest:
+        _add_people(files, mentees, mentors, options)
+        _add_audit_inputs(files, match, pairs, history, attributes)
+        files.add_flag("four_fifths", "--four-fifths", four_fifths)
+        files.add_flag("min_group_size", "--min-group-size", min_group_size)
+        request = files.validate(schemas.AuditRequest)
+        request.audited_pairs()  # neither or both: refused before the model loads
+        return request
+
+    def run(engine: Engine, request: schemas.AuditRequest, fmt: Format) -> str:
+        return render_audit(service.run_audit(engine, request))
+
+    _run_file_command(encoder, out, read, run, "Auditing", formats=("json",))
+
+
+def report_file(
+    encoder: Encoder | None,
+    mentees: Path,
+    mentors: Path,
+    match: Path | None,
+    pairs: Path | None,
+    history: Path | None,
+    options: Path | None,
+    attributes: str,
+    out: Path,
+    *,
+    title: str,
+) -> None:
+    """``matchsvc report``: the audit of a match (given, or run now) as one HTML file."""
+    from matchsvc import schemas, service
+
+    def read(files: RequestFiles) -> schemas.AuditRequest:
+        _add_people(files, mentees, mentors, options)
+        _add_audit_inputs(files, match, pairs, history, attributes)
+        request = files.validate(schemas.AuditRequest)
+        if match is not None and pairs is not None:
+            request.audited_pairs()  # both: refused before the model loads
+        return request
+
+    def run(engine: Engine, request: schemas.AuditRequest, fmt: Format) -> str:
+        return service.run_report(engine, request, title=title)
+
+    _run_file_command(encoder, out, read, run, "Reporting", formats=("html",))
+
+
 def forget_file(people: Path) -> None:
     """``matchsvc forget``: the people file -> their texts' keys -> deleted from the cache file.
 
@@ -463,6 +546,93 @@ def create_cli(*, encoder: Encoder | None = None) -> typer.Typer:
         learn_files(
             encoder, mentees, mentors, history, declined, options, out,
             seed=seed, calibrate=calibrate,
+        )  # fmt: skip
+
+    @cli.command(
+        help=(
+            "Audit a match: per group of each attribute, matched share, mean, lowest and "
+            "bottom-decile score, top-choice share, unmatched reasons and the four-fifths "
+            "flags with interval-based cautions; mentor loads (utilisation, Gini), the score "
+            "distribution and, with --history, re-match, end and rating figures. The same "
+            "answer as POST /audit.\n\n"
+            + PEOPLE_HELP
+            + "\n--match is a POST /match response body (.json, e.g. matchsvc match's .json "
+            "output); or --pairs: .csv, .json or .jsonl records with mentee_id, mentor_id. "
+            "--history: records with mentee_id, mentor_id, start, end (YYYY-MM-DD), "
+            "end_reason (goals_met|policy|bad_outcome|rematch|other), outcome "
+            "(good|neutral|bad) and, in .json/.jsonl, ratings [{date, rating}]. --options: the "
+            "options the match ran with (scores and feasibility are recomputed with them)."
+            "\n\nOutput (.json): the POST /audit response body.\n\nExample: matchsvc audit "
+            "--mentees examples/mentees.csv --mentors examples/mentors.csv --match "
+            "matches.json --attributes organization --out audit.json"
+        )
+    )
+    def audit(
+        mentees: Annotated[Path, typer.Option(help=_MENTEES_HELP)],
+        mentors: Annotated[Path, typer.Option(help=_MENTORS_HELP)],
+        out: Annotated[Path, typer.Option(help="Result file (.json).")],
+        match: Annotated[
+            Path | None, typer.Option(help="A POST /match response body (.json).")
+        ] = None,
+        pairs: Annotated[
+            Path | None, typer.Option(help="Or the pairs: mentee_id, mentor_id records.")
+        ] = None,
+        history: Annotated[
+            Path | None, typer.Option(help="Past pairs (.csv, .json, .jsonl).")
+        ] = None,
+        options: Annotated[Path | None, typer.Option(help=_OPTIONS_HELP)] = None,
+        attributes: Annotated[
+            str, typer.Option(help="Attributes to group by, comma-separated (region,gender).")
+        ] = "",
+        four_fifths: Annotated[
+            float, typer.Option(help="Flag groups below this ratio to the best group.")
+        ] = 0.8,
+        min_group_size: Annotated[
+            int, typer.Option(help="Flags on fewer slots than this carry a caution.")
+        ] = 30,
+    ) -> None:
+        audit_files(
+            encoder, mentees, mentors, match, pairs, history, options, attributes, out,
+            four_fifths=four_fifths, min_group_size=min_group_size,
+        )  # fmt: skip
+
+    @cli.command(
+        help=(
+            "Write one self-contained HTML report of a match: summary, flagged groups, a "
+            "chart and a table per attribute, the fairness floors and their cost, score and "
+            "mentor-load distributions, unmatched reasons with examples, example "
+            "explanations and, with --history, the programme's history. Charts are inline "
+            "SVG; the file has no script and loads nothing.\n\n"
+            + PEOPLE_HELP
+            + "\nWith --match (a POST /match response body, .json) or --pairs, that match is "
+            "reported; without either, the people are matched now with --options. Other "
+            "inputs as for matchsvc audit.\n\nExample: matchsvc report --mentees "
+            "examples/mentees.csv --mentors examples/mentors.csv --options "
+            "examples/options.json --attributes organization --out report.html"
+        )
+    )
+    def report(
+        mentees: Annotated[Path, typer.Option(help=_MENTEES_HELP)],
+        mentors: Annotated[Path, typer.Option(help=_MENTORS_HELP)],
+        out: Annotated[Path, typer.Option(help="Report file (.html).")],
+        match: Annotated[
+            Path | None, typer.Option(help="A POST /match response body (.json).")
+        ] = None,
+        pairs: Annotated[
+            Path | None, typer.Option(help="Or the pairs: mentee_id, mentor_id records.")
+        ] = None,
+        history: Annotated[
+            Path | None, typer.Option(help="Past pairs (.csv, .json, .jsonl).")
+        ] = None,
+        options: Annotated[Path | None, typer.Option(help=_OPTIONS_HELP)] = None,
+        attributes: Annotated[
+            str, typer.Option(help="Attributes to group by, comma-separated (region,gender).")
+        ] = "",
+        title: Annotated[str, typer.Option(help="The report's heading.")] = "",
+    ) -> None:
+        report_file(
+            encoder, mentees, mentors, match, pairs, history, options, attributes, out,
+            title=title,
         )  # fmt: skip
 
     @cli.command(

@@ -14,12 +14,14 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from matchsvc.assignment import assign
+from matchsvc.assignment import GroupFloor, assign, assign_group_fair
+from matchsvc.audit import AuditReport, HistoryPair
 from matchsvc.budget import BudgetedEncoder, CheckpointedEmbedder
 from matchsvc.config import Settings
 from matchsvc.errors import ConfigError, LimitExceededError
 from matchsvc.learning import LearnResult
 from matchsvc.pipelines import (
+    AuditSettings,
     CurrentPair,
     Feedback,
     LearnSettings,
@@ -29,6 +31,7 @@ from matchsvc.pipelines import (
     Recommendation,
     RematchPolicy,
     RematchReport,
+    audit,
     learn,
     match,
     recommend,
@@ -52,6 +55,9 @@ def _warm_up_solvers() -> None:
     for name in ("flow", "pricing"):
         assign(scores, solver=name)
         assign(scores, solver=name, objective="fair")
+    # the group floors' repair kernel, on a floor that binds: group 1 needs one of the 2 slots
+    floors = [GroupFloor("g", min_matched_share=0.5)]
+    assign_group_fair(np.array([[1.0], [0.9], [0.1]]), {"g": [0, 0, 1]}, floors, capacity=[2])
 
 
 class Engine:
@@ -242,6 +248,25 @@ class Engine:
         self.check_limits(mentees, mentors)
         embedder = CheckpointedEmbedder(self.cache)
         return learn(mentees, mentors, history, declined, options, embedder, settings)
+
+    def audit(
+        self,
+        mentees: Sequence[Profile],
+        mentors: Sequence[Profile],
+        pairs: Sequence[tuple[str, str]],
+        options: MatchOptions,
+        *,
+        attributes: Sequence[str] = (),
+        history: Sequence[HistoryPair] | None = None,
+        settings: AuditSettings | None = None,
+    ) -> AuditReport:
+        """Limits, then :func:`matchsvc.pipelines.audit`."""
+        self.check_limits(mentees, mentors)
+        embedder = CheckpointedEmbedder(self.cache)
+        return audit(
+            mentees, mentors, pairs, options, embedder,
+            attributes=attributes, history=history, settings=settings,
+        )  # fmt: skip
 
     def score(
         self, mentees: Sequence[Profile], mentors: Sequence[Profile], options: ScoringOptions

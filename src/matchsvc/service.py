@@ -12,8 +12,18 @@ from matchsvc import schemas
 from matchsvc.assignment import assign
 from matchsvc.engine import Engine
 from matchsvc.errors import InvalidInputError
+from matchsvc.report import render_report
 
-__all__ = ["run_assign", "run_learn", "run_match", "run_recommend", "run_rematch", "run_score"]
+__all__ = [
+    "run_assign",
+    "run_audit",
+    "run_learn",
+    "run_match",
+    "run_recommend",
+    "run_rematch",
+    "run_report",
+    "run_score",
+]
 
 
 def run_match(engine: Engine, body: schemas.MatchRequest) -> schemas.MatchResponse:
@@ -129,3 +139,33 @@ def run_learn(engine: Engine, body: schemas.LearnRequest) -> schemas.LearnRespon
         body.settings(),
     )
     return schemas.LearnResponse.model_validate(result)
+
+
+def run_audit(engine: Engine, body: schemas.AuditRequest) -> schemas.AuditResponse:
+    """``POST /audit``."""
+    pairs = body.audited_pairs()
+    with body.locating_pairs():
+        report = engine.audit(
+            [p.to_core() for p in body.mentees],
+            [p.to_core() for p in body.mentors],
+            pairs,
+            body.options.to_core(),
+            attributes=body.attributes,
+            history=None if body.history is None else [h.to_core() for h in body.history],
+            settings=body.settings(),
+        )
+    return schemas.AuditResponse.model_validate(report)
+
+
+def run_report(engine: Engine, body: schemas.AuditRequest, *, title: str = "") -> str:
+    """The HTML report (``matchsvc report``, ``GET /jobs/{id}/report``): the audit of
+    ``body``'s match, or of a match of its people run now when it names none (``match`` and
+    ``pairs`` both null), with the match's summary and explanations when there is one."""
+    match = body.match
+    if match is None and body.pairs is None:
+        request = schemas.MatchRequest(
+            mentees=body.mentees, mentors=body.mentors, options=body.options
+        )
+        match = run_match(engine, request)
+        body = body.model_copy(update={"match": match})
+    return render_report(run_audit(engine, body), match, title=title)

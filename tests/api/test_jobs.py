@@ -338,9 +338,12 @@ def test_the_openapi_document_describes_the_job_routes(client: TestClient) -> No
         {"$ref": "#/components/schemas/MatchResponse"},
         {"$ref": "#/components/schemas/RematchResponse"},
         {"$ref": "#/components/schemas/LearnResponse"},
+        {"$ref": "#/components/schemas/AuditResponse"},
     ]
     kinds = client.get("/openapi.json").json()["components"]["schemas"]["JobSubmission"]
-    assert kinds["properties"]["kind"]["enum"] == ["match", "rematch", "learn"]
+    assert kinds["properties"]["kind"]["enum"] == ["match", "rematch", "learn", "audit"]
+    report = paths["/jobs/{job_id}/report"]["get"]["responses"]["200"]
+    assert set(report["content"]) == {"text/html"}
 
 
 def test_a_wrong_method_lists_every_allowed_method(client: TestClient) -> None:

@@ -28,7 +28,9 @@ from matchsvc.scoring.encoder import Encoder
 
 __all__ = ["CPU_HEAVY_PATHS", "create_app"]
 
-CPU_HEAVY_PATHS = frozenset({"/match", "/recommend", "/rematch", "/score", "/assign", "/learn"})
+CPU_HEAVY_PATHS = frozenset(
+    {"/match", "/recommend", "/rematch", "/score", "/assign", "/learn", "/audit"}
+)
 """Routes that share the bounded CPU slots (``MATCHSVC_MAX_CONCURRENT_REQUESTS``)."""
 
 

@@ -1,4 +1,5 @@
-"""HTTP routes of durable jobs: submit, poll, fetch the result or the input, cancel, erase.
+"""HTTP routes of durable jobs: submit, poll, fetch the result, the input or a match's report,
+cancel, erase.
 
 A job is the body of a synchronous endpoint (``POST /match``, ...) run later by
 :class:`matchsvc.jobs.JobRunner`. ``JOB_KINDS`` is the dispatch table: kind -> the endpoint's
@@ -19,18 +20,21 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Annotated, Any, Literal, get_args
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.types import Receive, Scope, Send
 
 from matchsvc import schemas, service
+from matchsvc.api.middleware import CpuGate
 from matchsvc.api.problems import PROBLEM_JSON
-from matchsvc.api.routes import require_api_key
+from matchsvc.api.routes import _budget, require_api_key
 from matchsvc.config import Settings
 from matchsvc.engine import Engine
-from matchsvc.errors import MatchsvcError
+from matchsvc.errors import ConflictError, MatchsvcError
 from matchsvc.jobs import (
     JOBS_FILE,
     Clock,
@@ -39,6 +43,7 @@ from matchsvc.jobs import (
     JobRunner,
     JobStatus,
     JobStore,
+    check_audit,
     check_people,
 )
 
@@ -46,13 +51,14 @@ __all__ = ["JOB_KINDS", "build_job_runner", "router"]
 
 log = logging.getLogger("matchsvc.jobs")
 
-KindName = Literal["match", "rematch", "learn"]
+KindName = Literal["match", "rematch", "learn", "audit"]
 
 JOB_KINDS: Mapping[str, JobKind] = MappingProxyType(
     {
         "match": JobKind(schemas.MatchRequest, service.run_match, check_people),
         "rematch": JobKind(schemas.RematchRequest, service.run_rematch, check_people),
         "learn": JobKind(schemas.LearnRequest, service.run_learn, check_people),
+        "audit": JobKind(schemas.AuditRequest, service.run_audit, check_audit),
     }
 )
 """Job kind -> (request model, service function, submit checks). Keys equal :data:`KindName`."""
@@ -116,7 +122,8 @@ class JobSubmission(BaseModel):
 
     kind: KindName = Field(description="Which synchronous endpoint's work to do.")
     payload: dict[str, Any] = Field(
-        description="The request body of that endpoint: `POST /match`, `POST /rematch` or `POST /learn`."
+        description="The request body of that endpoint: `POST /match`, `POST /rematch`, "
+        "`POST /learn` or `POST /audit`."
     )
 
 
@@ -330,8 +337,12 @@ def get_job(job_id: str, request: Request, runner: RunnerDep) -> JobOut:
     response_class=Response,
     responses={
         200: {
-            "model": schemas.MatchResponse | schemas.RematchResponse | schemas.LearnResponse,
-            "description": "The body `POST /match`, `POST /rematch` or `POST /learn` returns for the payload.",
+            "model": schemas.MatchResponse
+            | schemas.RematchResponse
+            | schemas.LearnResponse
+            | schemas.AuditResponse,
+            "description": "The body `POST /match`, `POST /rematch`, `POST /learn` or "
+            "`POST /audit` returns for the payload.",
         },
         409: _problem("Not finished yet (`job-not-finished`) or failed/cancelled."),
         **_NOT_FOUND,
@@ -340,6 +351,68 @@ def get_job(job_id: str, request: Request, runner: RunnerDep) -> JobOut:
 def get_job_result(job_id: str, runner: RunnerDep) -> Response:
     """The succeeded job's result, exactly as the synchronous endpoint returns it."""
     return Response(runner.store.result(job_id), media_type="application/json")
+
+
+Attribute = Annotated[str, Query(min_length=1, max_length=200)]
+
+
+def _report_of(runner: JobRunner, job_id: str, attributes: list[str]) -> str:
+    job = runner.store.get(job_id)
+    if job.kind != "match":
+        raise ConflictError(
+            f"job {job_id} is of kind {job.kind!r}; a report is made of a match job's result "
+            "(POST /audit audits any match)",
+            field="job_id",
+        )
+    result = runner.store.result(job_id)
+    _, payload = runner.store.input(job_id)
+    request = schemas.MatchRequest.model_validate(payload)
+    names = [name.strip() for value in attributes for name in value.split(",") if name.strip()]
+    body = schemas.AuditRequest(
+        mentees=request.mentees,
+        mentors=request.mentors,
+        match=schemas.MatchResponse.model_validate_json(result),
+        options=request.options,
+        attributes=names,
+    )
+    with _budget(runner.engine, "audit", len(body.mentees), len(body.mentors), body):
+        return service.run_report(runner.engine, body, title=f"Matching report of job {job_id}")
+
+
+@router.get(
+    "/{job_id}/report",
+    response_class=HTMLResponse,
+    responses={
+        200: {
+            "content": {"text/html": {}},
+            "description": "One self-contained HTML page (inline SVG charts, no script): "
+            "summary, flagged groups, a table per attribute, score and load distributions, "
+            "unmatched reasons, example explanations.",
+        },
+        409: _problem("The job has not succeeded yet, failed, or is not a match job."),
+        413: _problem("An attribute list longer than the audit takes."),
+        422: _problem("An attribute no mentee or mentor has (`errors` name `attributes[k]`)."),
+        429: _problem("Every CPU slot is taken; see `Retry-After`."),
+        **_NOT_FOUND,
+    },
+)
+async def get_job_report(
+    job_id: str,
+    request: Request,
+    runner: RunnerDep,
+    attributes: Annotated[
+        list[Attribute],
+        Query(
+            description="Attributes to audit by: repeat the parameter or separate names with "
+            "commas (`?attributes=region,gender`)."
+        ),
+    ] = [],  # noqa: B006 - FastAPI copies query defaults
+) -> HTMLResponse:
+    """A succeeded match job's report: the audit of its result by the attributes given, as HTML."""
+    gate: CpuGate = request.app.state.cpu_gate
+    async with gate.slot():
+        html = await run_in_threadpool(_report_of, runner, job_id, attributes)
+    return HTMLResponse(html)
 
 
 @router.get("/{job_id}/input", response_model=JobInput, responses=_NOT_FOUND)

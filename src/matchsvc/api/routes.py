@@ -80,8 +80,10 @@ def _budget(
     mentors: int,
     body: schemas.ScoreRequest
     | schemas.MatchRequest
+    | schemas.RecommendRequest
     | schemas.RematchRequest
     | schemas.LearnRequest
+    | schemas.AuditRequest
     | None = None,
 ) -> AbstractContextManager[None]:
     """The request's time budget (``MATCHSVC_REQUEST_TIMEOUT_SECONDS``); logs its size.
@@ -146,6 +148,8 @@ def metrics(request: Request) -> Response:
 def match(body: schemas.MatchRequest, engine: EngineDep) -> schemas.MatchResponse:
     """Match mentees to mentors exactly, with explanations and reasons for the unmatched."""
     operation = "match-fair" if body.options.objective == "fair" else "match"
+    if body.options.fairness:
+        operation = "match-floors"
     with _budget(engine, operation, len(body.mentees), len(body.mentors), body):
         return service.run_match(engine, body)
 
@@ -186,3 +190,10 @@ def learn(body: schemas.LearnRequest, engine: EngineDep) -> schemas.LearnRespons
     """Facet weights fitted to feedback on past pairs, adopted only if they rank held-out pairs better."""
     with _budget(engine, "learn", len(body.mentees), len(body.mentors), body):
         return service.run_learn(engine, body)
+
+
+@router.post("/audit", response_model=schemas.AuditResponse, tags=["data science"])
+def audit(body: schemas.AuditRequest, engine: EngineDep) -> schemas.AuditResponse:
+    """Who a match served well and who it did not: figures per group, four-fifths flags, loads, scores, history."""
+    with _budget(engine, "audit", len(body.mentees), len(body.mentors), body):
+        return service.run_audit(engine, body)

@@ -65,6 +65,7 @@ from matchsvc.fileio._read import (
 )
 from matchsvc.fileio._write import (
     check_output,
+    render_audit,
     render_learn,
     render_match,
     render_recommend,
@@ -88,6 +89,7 @@ __all__ = [
     "read_object",
     "read_people",
     "read_records",
+    "render_audit",
     "render_learn",
     "render_match",
     "render_recommend",

@@ -10,9 +10,14 @@ from matchsvc.errors import InvalidInputError
 
 __all__ = ["FORMATS", "Format", "InputFileError", "file_format"]
 
-Format = Literal["csv", "json", "jsonl"]
-FORMATS: Mapping[str, Format] = {".csv": "csv", ".json": "json", ".jsonl": "jsonl"}
-"""File extension (lower case) -> format."""
+Format = Literal["csv", "json", "jsonl", "html"]
+FORMATS: Mapping[str, Format] = {
+    ".csv": "csv",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".html": "html",
+}
+"""File extension (lower case) -> format (``html``: the report only)."""
 
 
 class InputFileError(InvalidInputError):

@@ -22,6 +22,7 @@ from matchsvc.fileio._formats import Format, InputFileError, file_format
 
 __all__ = [
     "check_output",
+    "render_audit",
     "render_learn",
     "render_match",
     "render_recommend",
@@ -220,6 +221,11 @@ def render_rematch(response: schemas.RematchResponse, fmt: Format) -> str:
 
 def render_learn(response: schemas.LearnResponse) -> str:
     """The text of a learning result file: the ``POST /learn`` response body (indented JSON)."""
+    return _json(response.model_dump(mode="json"), indent=2) + "\n"
+
+
+def render_audit(response: schemas.AuditResponse) -> str:
+    """The text of an audit result file: the ``POST /audit`` response body (indented JSON)."""
     return _json(response.model_dump(mode="json"), indent=2) + "\n"
 
 

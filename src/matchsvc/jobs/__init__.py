@@ -11,6 +11,7 @@ This package never imports the web framework.
 from matchsvc.jobs._admission import (
     SUBMISSION_RETRY_AFTER,
     SubmissionGate,
+    check_audit,
     check_people,
 )
 from matchsvc.jobs._runner import JobKind, JobRunner, render
@@ -51,6 +52,7 @@ __all__ = [
     "Recovery",
     "Submission",
     "SubmissionGate",
+    "check_audit",
     "check_people",
     "render",
 ]

@@ -6,9 +6,10 @@ a large payload costs memory (several times the body size). :class:`SubmissionGa
 many do it at once; one more is refused at once (429) instead of waiting with its body in memory.
 
 :func:`check_people` runs at submit what ``POST /match``, ``POST /rematch`` and ``POST /learn``
-check before embedding: the engine's limits (413) and the people and options (422), so a job
-that would fail on them is refused at once instead of failing later with its payload kept on
-disk.
+check before embedding: the engine's limits (413) and the people and options (422, fairness
+rules included), so a job that would fail on them is refused at once instead of failing later
+with its payload kept on disk. :func:`check_audit` adds what ``POST /audit`` checks before
+embedding: the match to audit, its ids, the attributes and the settings.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from contextlib import contextmanager
 from matchsvc import schemas
 from matchsvc.engine import Engine
 from matchsvc.errors import BusyError
+from matchsvc.pipelines.audit import check_audit_input
+from matchsvc.pipelines.fairness import check_fairness
 from matchsvc.problem import check_min_score
 from matchsvc.scoring import validate_people
 
-__all__ = ["SUBMISSION_RETRY_AFTER", "SubmissionGate", "check_people"]
+__all__ = ["SUBMISSION_RETRY_AFTER", "SubmissionGate", "check_audit", "check_people"]
 
 SUBMISSION_RETRY_AFTER = 1
 """Seconds a submission refused for want of a slot is told to wait (``Retry-After``)."""
@@ -87,7 +90,11 @@ class SubmissionGate:
 
 
 def check_people(
-    engine: Engine, body: schemas.MatchRequest | schemas.RematchRequest | schemas.LearnRequest
+    engine: Engine,
+    body: schemas.MatchRequest
+    | schemas.RematchRequest
+    | schemas.LearnRequest
+    | schemas.AuditRequest,
 ) -> None:
     """The checks a job's payload passes at submit, before any embedding.
 
@@ -104,3 +111,24 @@ def check_people(
     core = body.options.to_core()
     check_min_score(core.min_score)
     validate_people(core_mentees, core_mentors, core.scoring)
+    if isinstance(body, schemas.MatchRequest):
+        check_fairness(core_mentees, core)
+
+
+def check_audit(engine: Engine, body: schemas.AuditRequest) -> None:
+    """:func:`check_people`, then the audit's own checks that need no model.
+
+    Raises:
+        InvalidInputError: no match or both ``match`` and ``pairs``; a pair naming someone
+            not given; an attribute nobody has (or a list-valued one); bad settings.
+    """
+    check_people(engine, body)
+    pairs = body.audited_pairs()
+    with body.locating_pairs():
+        check_audit_input(
+            [p.to_core() for p in body.mentees],
+            [p.to_core() for p in body.mentors],
+            pairs,
+            body.attributes,
+            body.settings(),
+        )

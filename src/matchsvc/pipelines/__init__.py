@@ -4,13 +4,21 @@
 * :func:`recommend` -- each mentee's best feasible mentors, for self-service platforms;
 * :func:`rematch` -- a running programme re-matched under a policy;
 * :func:`score` -- the compatibility matrix itself, for analysis;
-* :func:`learn` -- facet weights fitted to the feedback on past pairs, with held-out evidence.
+* :func:`learn` -- facet weights fitted to the feedback on past pairs, with held-out evidence;
+* :func:`audit` -- who a match served well and who it did not, by group, with loads, scores and
+  the programme's history.
+
+``MatchOptions.fairness`` puts floors on groups' matched shares in :func:`match`
+(:mod:`matchsvc.pipelines.fairness`).
 
 Every door (HTTP, CLI, jobs, Python) reaches these through :class:`matchsvc.engine.Engine`.
 """
 
 from __future__ import annotations
 
+from matchsvc.pipelines._groups import GroupValue
+from matchsvc.pipelines.audit import OPEN_SLOT_LEFT, AuditSettings, audit
+from matchsvc.pipelines.fairness import FairnessGroup, FairnessOutcome
 from matchsvc.pipelines.learn import Feedback, LearnSettings, learn
 from matchsvc.pipelines.match import (
     MatchedPair,
@@ -35,8 +43,13 @@ from matchsvc.pipelines.rematch import (
 )
 
 __all__ = [
+    "OPEN_SLOT_LEFT",
+    "AuditSettings",
     "CurrentPair",
+    "FairnessGroup",
+    "FairnessOutcome",
     "Feedback",
+    "GroupValue",
     "LearnSettings",
     "MatchOptions",
     "MatchReport",
@@ -49,6 +62,7 @@ __all__ = [
     "RematchPolicy",
     "RematchReport",
     "RematchSummary",
+    "audit",
     "build_problem",
     "learn",
     "match",

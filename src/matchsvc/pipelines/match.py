@@ -12,7 +12,7 @@ from typing import Literal
 
 import numpy as np
 
-from matchsvc.assignment import Assignment
+from matchsvc.assignment import Assignment, GroupFloor
 from matchsvc.bounds import MAX_TOP_N
 from matchsvc.errors import InvalidInputError
 from matchsvc.explain import (
@@ -23,6 +23,7 @@ from matchsvc.explain import (
     unmatched_reasons,
 )
 from matchsvc.pipelines._timing import Stopwatch
+from matchsvc.pipelines.fairness import FairnessOutcome, check_fairness, solve_with_floors
 from matchsvc.problem import MatchProblem
 from matchsvc.profiles import Profile
 from matchsvc.scoring import Compatibility, Embedder, ScoringOptions, build_compatibility
@@ -56,6 +57,8 @@ class MatchOptions:
             score in [0, 1] or None.
         explain: build per-pair explanations (the costliest part for large programmes).
         solver: an exact solver name of :func:`matchsvc.assign`.
+        fairness: floors on the matched share of groups of mentees, one rule per attribute
+            (:mod:`matchsvc.pipelines.fairness`); read by :func:`match` only.
     """
 
     scoring: ScoringOptions = field(default_factory=ScoringOptions)
@@ -63,6 +66,7 @@ class MatchOptions:
     min_score: float | None = None
     explain: bool = True
     solver: str = "auto"
+    fairness: tuple[GroupFloor, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +93,8 @@ class MatchSummary:
     """Totals of a match. ``matched`` counts pairs, ``unmatched`` mentees with unmet demand.
 
     ``timings_ms``: milliseconds per stage (``embed``, ``score``, ``solve``, ``explain``).
+    ``fairness``: the cost of the fairness floors and every group's outcome; None without
+    ``options.fairness``.
     """
 
     matched: int
@@ -99,6 +105,7 @@ class MatchSummary:
     optimal: bool
     solver: str
     timings_ms: Mapping[str, float]
+    fairness: FairnessOutcome | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,13 +163,24 @@ def match(
 ) -> MatchReport:
     """Match mentees to mentors exactly and explain the result.
 
+    With ``options.fairness`` the solve step keeps every group's floor
+    (:func:`~matchsvc.pipelines.fairness.solve_with_floors`) and ``summary.fairness`` says
+    what the floors cost.
+
     Raises:
         InvalidInputError: bad people or options (``field`` names the offending input).
+        InfeasibleError: a fairness floor that cannot hold (``FloorInfeasibleError`` names the
+            group and the largest floor that can).
     """
+    groupings = check_fairness(mentees, options)
     watch = Stopwatch()
     problem = build_problem(mentees, mentors, options, embedder, watch)
+    fairness: FairnessOutcome | None = None
     with watch.stage("solve"):
-        result = problem.solve(objective=options.objective, solver=options.solver)
+        if groupings:
+            result, fairness = solve_with_floors(problem, options.fairness, groupings)
+        else:
+            result = problem.solve(objective=options.objective, solver=options.solver)
     with watch.stage("explain"):
         matches, unmatched = _explain(problem, result, options.explain)
     scores = result.scores
@@ -175,6 +193,7 @@ def match(
         optimal=bool(result.optimal),
         solver=result.solver,
         timings_ms=watch.timings(),
+        fairness=fairness,
     )
     return MatchReport(matches, unmatched, mentor_loads(problem, result.pairs), summary)
 

@@ -8,6 +8,7 @@ from pydantic import ConfigDict, Field
 
 from matchsvc import bounds, explain
 from matchsvc.schemas._base import EXAMPLE_PEOPLE, Count, Id, Objective, Out, Solver, StrictIn
+from matchsvc.schemas.fairness import FairMatchOptionsIn, Fairness
 from matchsvc.schemas.people import MatchOptionsIn, Profile, ScoringOptionsIn
 
 __all__ = [
@@ -36,21 +37,25 @@ __all__ = [
 ]
 
 
-class MatchRequest(StrictIn):
+class _People(StrictIn):
+    mentees: list[Profile]
+    mentors: list[Profile]
+
+
+class MatchRequest(_People):
     model_config = ConfigDict(
         json_schema_extra={"examples": [EXAMPLE_PEOPLE | {"options": {"objective": "total"}}]}
     )
 
-    mentees: list[Profile]
-    mentors: list[Profile]
-    options: MatchOptionsIn = Field(default_factory=MatchOptionsIn)
+    options: FairMatchOptionsIn = Field(default_factory=FairMatchOptionsIn)
 
 
-class RecommendRequest(MatchRequest):
+class RecommendRequest(_People):
     model_config = ConfigDict(
         json_schema_extra={"examples": [EXAMPLE_PEOPLE | {"top_n": 2, "only_available": True}]}
     )
 
+    options: MatchOptionsIn = Field(default_factory=MatchOptionsIn)
     top_n: int = Field(5, ge=1, le=bounds.MAX_TOP_N)
     only_available: bool = Field(True, description="Skip mentors with no remaining capacity.")
     assigned: dict[Id, Count] = Field(
@@ -185,6 +190,12 @@ class Summary(Out):
     optimal: bool
     solver: str
     timings_ms: dict[str, float]
+    fairness: Fairness | None = Field(
+        None,
+        exclude_if=lambda value: value is None,
+        description="Only with options.fairness: the cost of the floors and each group's "
+        "matched slots with and without them.",
+    )
 
 
 class MatchResponse(Out):
