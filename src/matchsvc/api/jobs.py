@@ -31,7 +31,7 @@ from starlette.types import Receive, Scope, Send
 from matchsvc import schemas, service
 from matchsvc.api.middleware import CpuGate
 from matchsvc.api.problems import PROBLEM_JSON
-from matchsvc.api.routes import _budget, require_api_key
+from matchsvc.api.routes import request_budget, require_api_key
 from matchsvc.config import Settings
 from matchsvc.engine import Engine
 from matchsvc.errors import ConflictError, MatchsvcError
@@ -375,7 +375,7 @@ def _report_of(runner: JobRunner, job_id: str, attributes: list[str]) -> str:
         options=request.options,
         attributes=names,
     )
-    with _budget(runner.engine, "audit", len(body.mentees), len(body.mentors), body):
+    with request_budget(runner.engine, "audit", len(body.mentees), len(body.mentors), body):
         return service.run_report(runner.engine, body, title=f"Matching report of job {job_id}")
 
 

@@ -15,7 +15,7 @@ from matchsvc.budget import time_budget
 from matchsvc.engine import Engine
 from matchsvc.metrics import CONTENT_TYPE, Metrics
 
-__all__ = ["API_KEY_HEADER", "health", "router"]
+__all__ = ["API_KEY_HEADER", "health", "request_budget", "router"]
 
 API_KEY_HEADER = "X-API-Key"
 
@@ -73,7 +73,7 @@ _ERRORS: dict[int | str, dict[str, object]] = {
 }
 
 
-def _budget(
+def request_budget(
     engine: Engine,
     operation: str,
     mentees: int,
@@ -150,7 +150,7 @@ def match(body: schemas.MatchRequest, engine: EngineDep) -> schemas.MatchRespons
     operation = "match-fair" if body.options.objective == "fair" else "match"
     if body.options.fairness:
         operation = "match-floors"
-    with _budget(engine, operation, len(body.mentees), len(body.mentors), body):
+    with request_budget(engine, operation, len(body.mentees), len(body.mentors), body):
         return service.run_match(engine, body)
 
 
@@ -158,14 +158,14 @@ def match(body: schemas.MatchRequest, engine: EngineDep) -> schemas.MatchRespons
 def rematch(body: schemas.RematchRequest, engine: EngineDep) -> schemas.RematchResponse:
     """Re-match a running programme: keep good pairs, refill capacity, move as few as possible."""
     operation = "rematch" if body.policy.max_moves is None else "rematch-max-moves"
-    with _budget(engine, operation, len(body.mentees), len(body.mentors), body):
+    with request_budget(engine, operation, len(body.mentees), len(body.mentors), body):
         return service.run_rematch(engine, body)
 
 
 @router.post("/recommend", response_model=schemas.RecommendResponse, tags=["matching"])
 def recommend(body: schemas.RecommendRequest, engine: EngineDep) -> schemas.RecommendResponse:
     """Top-N explained mentor suggestions per mentee, for platforms where mentees choose."""
-    with _budget(engine, "recommend", len(body.mentees), len(body.mentors), body):
+    with request_budget(engine, "recommend", len(body.mentees), len(body.mentors), body):
         return service.run_recommend(engine, body)
 
 
@@ -174,26 +174,26 @@ def assign_scores(body: schemas.AssignRequest, engine: EngineDep) -> schemas.Ass
     """Solve the assignment for your own score matrix (null = forbidden pair)."""
     operation = "assign-fair" if body.objective == "fair" else "assign"
     width = len(body.scores[0]) if body.scores else 0
-    with _budget(engine, operation, len(body.scores), width):
+    with request_budget(engine, operation, len(body.scores), width):
         return service.run_assign(body)
 
 
 @router.post("/score", response_model=schemas.ScoreResponse, tags=["data science"])
 def score(body: schemas.ScoreRequest, engine: EngineDep) -> schemas.ScoreResponse:
     """The compatibility matrix and every facet matrix, for analysis."""
-    with _budget(engine, "score", len(body.mentees), len(body.mentors), body):
+    with request_budget(engine, "score", len(body.mentees), len(body.mentors), body):
         return service.run_score(engine, body)
 
 
 @router.post("/learn", response_model=schemas.LearnResponse, tags=["data science"])
 def learn(body: schemas.LearnRequest, engine: EngineDep) -> schemas.LearnResponse:
     """Facet weights fitted to feedback on past pairs, adopted only if they rank held-out pairs better."""
-    with _budget(engine, "learn", len(body.mentees), len(body.mentors), body):
+    with request_budget(engine, "learn", len(body.mentees), len(body.mentors), body):
         return service.run_learn(engine, body)
 
 
 @router.post("/audit", response_model=schemas.AuditResponse, tags=["data science"])
 def audit(body: schemas.AuditRequest, engine: EngineDep) -> schemas.AuditResponse:
     """Who a match served well and who it did not: figures per group, four-fifths flags, loads, scores, history."""
-    with _budget(engine, "audit", len(body.mentees), len(body.mentors), body):
+    with request_budget(engine, "audit", len(body.mentees), len(body.mentors), body):
         return service.run_audit(engine, body)
