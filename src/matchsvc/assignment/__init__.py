@@ -1,23 +1,47 @@
 """Exact capacity-constrained mentee-mentor assignment (pure numpy/scipy/numba).
 
 Public API: :func:`assign` returns an :class:`Assignment`; :func:`verify_certificate` checks
-the dual certificate of the exact solvers against the full score matrix.
+the dual certificate of the exact solvers against the full score matrix. Peer matching within
+one pool: :func:`assign_peers` returns a :class:`PeerAssignment` whose certificate
+:func:`verify_peer_certificate` checks.
 """
 
 from __future__ import annotations
 
 from matchsvc.assignment._assign import assign
 from matchsvc.assignment._certificate import CertificateReport, verify_certificate
+from matchsvc.assignment._peer import (
+    NO_ALLOWED_PARTNER,
+    NO_PARTNER_LEFT,
+    PeerAssignment,
+    PeerCertificate,
+    PeerStats,
+    assign_peers,
+)
+from matchsvc.assignment._peer_verify import (
+    PeerCertificateReport,
+    PeerReason,
+    verify_peer_certificate,
+)
 from matchsvc.assignment._registry import SolverName
 from matchsvc.assignment._types import Assignment, BlockScores, Certificate, Solver
 
 __all__ = [
+    "NO_ALLOWED_PARTNER",
+    "NO_PARTNER_LEFT",
     "Assignment",
     "BlockScores",
     "Certificate",
     "CertificateReport",
+    "PeerAssignment",
+    "PeerCertificate",
+    "PeerCertificateReport",
+    "PeerReason",
+    "PeerStats",
     "Solver",
     "SolverName",
     "assign",
+    "assign_peers",
     "verify_certificate",
+    "verify_peer_certificate",
 ]
