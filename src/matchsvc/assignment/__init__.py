@@ -3,13 +3,23 @@
 Public API: :func:`assign` returns an :class:`Assignment`; :func:`verify_certificate` checks
 the dual certificate of the exact solvers against the full score matrix. Peer matching within
 one pool: :func:`assign_peers` returns a :class:`PeerAssignment` whose certificate
-:func:`verify_peer_certificate` checks.
+:func:`verify_peer_certificate` checks; :func:`form_circles` groups a pool into circles with an
+upper bound and the gap to it.
 """
 
 from __future__ import annotations
 
 from matchsvc.assignment._assign import assign
 from matchsvc.assignment._certificate import CertificateReport, verify_certificate
+from matchsvc.assignment._circles import (
+    CIRCLE_NO_LEADER,
+    CIRCLE_NOT_PLACED,
+    CIRCLE_POOL_SIZE,
+    CIRCLE_TOO_FEW_PARTNERS,
+    Circles,
+    CircleStats,
+    form_circles,
+)
 from matchsvc.assignment._peer import (
     NO_ALLOWED_PARTNER,
     NO_PARTNER_LEFT,
@@ -27,12 +37,18 @@ from matchsvc.assignment._registry import SolverName
 from matchsvc.assignment._types import Assignment, BlockScores, Certificate, Solver
 
 __all__ = [
+    "CIRCLE_NOT_PLACED",
+    "CIRCLE_NO_LEADER",
+    "CIRCLE_POOL_SIZE",
+    "CIRCLE_TOO_FEW_PARTNERS",
     "NO_ALLOWED_PARTNER",
     "NO_PARTNER_LEFT",
     "Assignment",
     "BlockScores",
     "Certificate",
     "CertificateReport",
+    "CircleStats",
+    "Circles",
     "PeerAssignment",
     "PeerCertificate",
     "PeerCertificateReport",
@@ -42,6 +58,7 @@ __all__ = [
     "SolverName",
     "assign",
     "assign_peers",
+    "form_circles",
     "verify_certificate",
     "verify_peer_certificate",
 ]

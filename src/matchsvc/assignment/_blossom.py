@@ -476,11 +476,15 @@ def solve_blossom(n, ptr, eid, ea, eb, w, target):  # type: ignore[no-untyped-de
                 lc = B[LABEL, c]
                 if lc == 2:
                     if c >= n:
-                        hsize = _hpush(hk, hv, hs, hsize, t + 0.5 * max(zbase[c], 0.0), -(c + 1), B[BSTAMP, c])
+                        hsize = _hpush(
+                            hk, hv, hs, hsize, t + 0.5 * max(zbase[c], 0.0), -(c + 1), B[BSTAMP, c]
+                        )
                 else:
                     cnt = _leaves(c, n, B, buf, 0, stack)
                     for q in range(cnt):
-                        hsize = _scan(buf[q], t, ptr, eid, ea, eb, w, inb, B, ubase, utime, hk, hv, hs, hsize)
+                        hsize = _scan(
+                            buf[q], t, ptr, eid, ea, eb, w, inb, B, ubase, utime, hk, hv, hs, hsize
+                        )
                 c = B[CNEXT, c]
                 if c == first:
                     break
@@ -535,10 +539,14 @@ def solve_blossom(n, ptr, eid, ea, eb, w, target):  # type: ignore[no-untyped-de
             B[BSTAMP, bm] += 1
             _tree_add(bm, r, B, thead)
             if bj >= n:
-                hsize = _hpush(hk, hv, hs, hsize, t + 0.5 * max(zbase[bj], 0.0), -(bj + 1), B[BSTAMP, bj])
+                hsize = _hpush(
+                    hk, hv, hs, hsize, t + 0.5 * max(zbase[bj], 0.0), -(bj + 1), B[BSTAMP, bj]
+                )
             cnt = _leaves(bm, n, B, buf, 0, stack)
             for q in range(cnt):
-                hsize = _scan(buf[q], t, ptr, eid, ea, eb, w, inb, B, ubase, utime, hk, hv, hs, hsize)
+                hsize = _scan(
+                    buf[q], t, ptr, eid, ea, eb, w, inb, B, ubase, utime, hk, hv, hs, hsize
+                )
             continue
 
         if B[BROOT, bi] != B[BROOT, bj]:
@@ -619,7 +627,9 @@ def solve_blossom(n, ptr, eid, ea, eb, w, target):  # type: ignore[no-untyped-de
                     freeids[nfree] = x
                     nfree += 1
             for q in range(nv):
-                hsize = _scan(buf2[q], t, ptr, eid, ea, eb, w, inb, B, ubase, utime, hk, hv, hs, hsize)
+                hsize = _scan(
+                    buf2[q], t, ptr, eid, ea, eb, w, inb, B, ubase, utime, hk, hv, hs, hsize
+                )
             continue
 
         # ---- shrink a blossom: same tree ---------------------------------------------------
@@ -717,7 +727,9 @@ def solve_blossom(n, ptr, eid, ea, eb, w, target):  # type: ignore[no-untyped-de
         for q in range(nt):
             cnt = _leaves(buf2[q], n, B, buf, 0, stack)
             for qq in range(cnt):
-                hsize = _scan(buf[qq], t, ptr, eid, ea, eb, w, inb, B, ubase, utime, hk, hv, hs, hsize)
+                hsize = _scan(
+                    buf[qq], t, ptr, eid, ea, eb, w, inb, B, ubase, utime, hk, hv, hs, hsize
+                )
 
     # ---- read out ---------------------------------------------------------------------------
     u = np.empty(n)

@@ -161,8 +161,10 @@ def _leaders(
                 f"leader_capacity has {ca.size} entries but leader_scores has {L} leaders",
                 field="leader_capacity",
             )
-        if ca.dtype == np.bool_ or not np.issubdtype(ca.dtype, np.number) or (
-            np.issubdtype(ca.dtype, np.floating) and (ca != np.round(ca)).any()
+        if (
+            ca.dtype == np.bool_
+            or not np.issubdtype(ca.dtype, np.number)
+            or (np.issubdtype(ca.dtype, np.floating) and (ca != np.round(ca)).any())
         ):
             raise InvalidInputError(
                 f"leader_capacity must hold integers (circles a leader leads), got {ca!r}",
@@ -383,7 +385,9 @@ def circle_bound(
             raise RuntimeError(f"circle bound LP failed: {res.message}")
         pi = np.maximum(-np.asarray(res.ineqlin.marginals, dtype=np.float64), 0.0)
         lp = float(-res.fun)
-        best_circles(W, pi, fb, use_forb, min_size, max_size, candidates, out_val, out_size, out_mem)
+        best_circles(
+            W, pi, fb, use_forb, min_size, max_size, candidates, out_val, out_size, out_mem
+        )
         added = 0
         for i in np.flatnonzero(out_val > 1e-9 * max(1.0, abs(lp) / max(n, 1))):
             if add(out_mem[i, : out_size[i]]):
@@ -547,7 +551,13 @@ def form_circles(
             v = _improve(W, fb, use_forb, cand, G, a, b, lf, lforb)
             if v[0] > best_val[0] or (v[0] == best_val[0] and v[1] > best_val[1] + _GAIN_EPS):
                 best, best_val = cand, v
-        if lead is not None and phase == 0 and ls is not None and cap is not None and la is not None:
+        if (
+            lead is not None
+            and phase == 0
+            and ls is not None
+            and cap is not None
+            and la is not None
+        ):
             lead = _assign_leaders(best, G, ls, cap, la)
             best[(best >= 0) & (lead[np.maximum(best, 0)] < 0)] = -1
     t_heur = time.perf_counter() - t0
@@ -573,8 +583,8 @@ def form_circles(
     n_placed = n - unmatched.size
     cap_limited = cap is not None and int(cap.sum()) * b < eligible.size
     reasons = []
-    for v in unmatched:
-        if not eligible_mask[v]:
+    for person in unmatched:
+        if not eligible_mask[person]:
             reasons.append(CIRCLE_TOO_FEW_PARTNERS)
         elif n_placed < p_star:
             reasons.append(CIRCLE_NOT_PLACED)

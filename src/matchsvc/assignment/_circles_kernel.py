@@ -97,10 +97,7 @@ def local_search(W, forb, use_forb, grp, G, a, b, lf, lforb, max_sweeps):  # typ
         # 2. moves and swaps that keep the count
         for i in range(n):
             gi = grp[i]
-            if gi >= 0:
-                cur = A[i, gi] + lf[i, gi]
-            else:
-                cur = 0.0
+            cur = A[i, gi] + lf[i, gi] if gi >= 0 else 0.0
             best = _EPS
             kind = 0
             bj = -1
@@ -210,7 +207,9 @@ def _node_list(d, cl, cand, gains, smax, M):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _best_for(i, W, pi, M, forb, use_forb, a, b, m, cand, gains, smax, lens, qpos, val, chosen, best_set):  # type: ignore[no-untyped-def]
+def _best_for(  # type: ignore[no-untyped-def]
+    i, W, pi, M, forb, use_forb, a, b, m, cand, gains, smax, lens, qpos, val, chosen, best_set
+):
     """Best ``(w(C) - pi(C)) / |C|`` over allowed circles ``C`` containing ``i`` with
     ``a <= |C| <= b``, the other members among the ``m`` people of highest ``W[i, x] - pi[x]``
     (everyone when ``m >= n - 1``: then the value is exact). Writes the members to

@@ -352,9 +352,7 @@ class _Solution:
 def _solve(g: _Graph, target: int) -> _Solution:
     n = g.n
     ptr, eid, ea, eb, _, _ = g.arrays()
-    mate, u, _, bpar, bz, bptr, bmem, tl, tid, _ = solve_blossom(
-        n, ptr, eid, ea, eb, g.w, target
-    )
+    mate, u, _, bpar, bz, bptr, bmem, tl, tid, _ = solve_blossom(n, ptr, eid, ea, eb, g.w, target)
     nb = bz.shape[0]
     depth = np.zeros(nb, dtype=np.int64)
     for k in range(nb):  # parents may come after children: walk up
@@ -394,7 +392,8 @@ def _candidates(
     for i0, S, mask, use_mask in rows:
         if not problem.is_dense and S.shape[0] > 1:
             sq = np.asarray(S[:, i0 : i0 + S.shape[0]], dtype=np.float64)
-            diff = np.abs(sq - sq.T)
+            with np.errstate(invalid="ignore"):  # non-finite values are reported below
+                diff = np.abs(sq - sq.T)
             off = ~np.eye(sq.shape[0], dtype=np.bool_)
             both = np.isfinite(diff) & off
             big = max(1.0, float(np.abs(sq[both]).max(initial=0.0)))
@@ -406,7 +405,19 @@ def _candidates(
                     field="scores",
                 )
         bad, absmax = peer_top_scan(
-            S, i0, kk, top_s, top_j, cnt, kmin, thr, deg, uf, ncomp, mask, use_mask,
+            S,
+            i0,
+            kk,
+            top_s,
+            top_j,
+            cnt,
+            kmin,
+            thr,
+            deg,
+            uf,
+            ncomp,
+            mask,
+            use_mask,
             rows.min_score,
         )
         if bad >= 0:
@@ -480,9 +491,7 @@ def assign_peers(
     """
     for name, val, lo in (("candidates", candidates, 1), ("cache", cache, 1), ("max_rounds", max_rounds, 1)):  # fmt: skip
         if isinstance(val, bool) or not isinstance(val, numbers.Integral) or int(val) < lo:
-            raise InvalidInputError(
-                f"{name} must be an integer >= {lo}, got {val!r}", field=name
-            )
+            raise InvalidInputError(f"{name} must be an integer >= {lo}, got {val!r}", field=name)
     problem = validate_peer(scores, allowed, min_score)
     n = problem.n
     rows = _Rows(problem)
@@ -710,6 +719,7 @@ def _price(
             kci.append(qi[:ccnt].copy())
             kcj.append(qj[:ccnt].copy())
             kcs.append(qs[:ccnt].copy())
+
     def cat(parts: list[Any], dtype: Any) -> Any:
         return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 

@@ -62,11 +62,13 @@ def _top_insert(v, s, j, top_s, top_j, cnt, kmin, thr, k):  # type: ignore[no-un
 
 
 @njit(cache=True)
-def peer_top_scan(S, i0, k, top_s, top_j, cnt, kmin, thr, deg, uf, ncomp, mask, use_mask, min_score):  # type: ignore[no-untyped-def]
+def peer_top_scan(  # type: ignore[no-untyped-def]
+    S, i0, k, top_s, top_j, cnt, kmin, thr, deg, uf, ncomp, mask, use_mask, min_score
+):
     """Update the per-person top ``k`` (``top_s/top_j``, ``cnt`` filled, ``kmin`` the slot of
     the smallest once full, ``thr`` its score or -inf; ties keep the earlier pair), ``deg``
-    and the union-find ``uf`` of
-    the allowed pairs for rows ``i0:`` (merging stops once ``ncomp[0]``, the number of
+    and the union-find ``uf`` of the allowed pairs for rows ``i0:`` (merging stops once
+    ``ncomp[0]``, the number of
     components left, is 1).
 
     Returns ``(bad, absmax)``: the flat index (in the block) of the first non-finite upper-

@@ -290,12 +290,10 @@ def verify_peer_certificate(
 
     # (6) the Tutte set
     in_a = np.zeros(n, dtype=np.bool_)
-    barrier_ok = True
-    if barrier.size and (barrier.min() < 0 or barrier.max() >= n):
-        barrier_ok = False
-    elif np.unique(barrier).size != barrier.size:
-        barrier_ok = False
-    else:
+    barrier_ok = not (barrier.size and (barrier.min() < 0 or barrier.max() >= n)) and (
+        np.unique(barrier).size == barrier.size
+    )
+    if barrier_ok:
         in_a[barrier] = True
     if not barrier_ok:
         fail(PeerReason.BARRIER_INVALID, "the Tutte set has people out of range or repeated")
