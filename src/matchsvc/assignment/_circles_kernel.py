@@ -188,16 +188,11 @@ def perturb(W, forb, use_forb, grp, G, lforb, swaps, seed):  # type: ignore[no-u
 def _node_list(d, cl, cand, gains, smax, M):  # type: ignore[no-untyped-def]
     """Sort level ``d``'s ``cl`` candidates by gain (descending, stable) and fill the suffix
     maxima of their pair-score bounds ``M``."""
-    for t in range(1, cl):
-        gv = gains[d, t]
-        yv = cand[d, t]
-        p = t - 1
-        while p >= 0 and gains[d, p] < gv:
-            gains[d, p + 1] = gains[d, p]
-            cand[d, p + 1] = cand[d, p]
-            p -= 1
-        gains[d, p + 1] = gv
-        cand[d, p + 1] = yv
+    order = np.argsort(-gains[d, :cl], kind="mergesort")
+    gs = gains[d, :cl][order]
+    cs = cand[d, :cl][order]
+    gains[d, :cl] = gs
+    cand[d, :cl] = cs
     run = -np.inf
     for t in range(cl - 1, -1, -1):
         mv = M[cand[d, t]]
@@ -220,7 +215,9 @@ def _best_for(  # type: ignore[no-untyped-def]
     pi[x]``; adding ``r`` of them from position ``q`` on gives at most ``val + (the r largest
     gains from q) + r (r - 1) / 2 * max_{t >= q} M[x_t]`` (``M[x]``: ``x``'s largest pair
     score), which does not grow with ``q``: the first position whose bound cannot beat the
-    best ratio for any allowed ``r`` ends the node.
+    best ratio for any allowed ``r`` ends the node. A child keeps only the candidates whose
+    gain can beat the best ratio with that bound (the other members' gains bounded by the
+    largest remaining gain plus the new member's best pair score).
     """
     n = W.shape[0]
     c = np.empty(n)
@@ -285,13 +282,28 @@ def _best_for(  # type: ignore[no-untyped-def]
                 best_set[t] = chosen[t]
             best_set[s0] = x
         if s1 < b:
+            # Children: the candidates after q that may share a circle with x, kept only if
+            # their gain can still lead past the best ratio (same bound as above).
+            thr = -np.inf
+            if best > -np.inf and q + 1 < L:
+                # a child's gain is at most the best remaining gain plus x's best pair score
+                gmax = gains[d, q + 1] + max(M[x], 0.0)
+                wm = max(smax[d, q + 1], 0.0)
+                thr = np.inf
+                for r in range(max(1, a - s1), b - s1 + 1):
+                    need = best * (s1 + r) - nv - (r - 1) * gmax - 0.5 * r * (r - 1) * wm
+                    if need < thr:
+                        thr = need
             cl = 0
             for t in range(q + 1, L):
                 y = cand[d, t]
                 if use_forb and forb[x, y]:
                     continue
+                gy = gains[d, t] + W[x, y]
+                if gy <= thr:
+                    continue
                 cand[d + 1, cl] = y
-                gains[d + 1, cl] = gains[d, t] + W[x, y]
+                gains[d + 1, cl] = gy
                 cl += 1
             if cl > 0:
                 lens[d + 1] = cl
