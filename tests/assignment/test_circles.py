@@ -96,7 +96,6 @@ def check_circles(c: Circles, w: FloatArray, a: int, b: int, forb: BoolArray | N
     assert c.gap >= 0.0
 
 
-@pytest.mark.slow
 def test_tiny_pools_heuristic_le_optimum_le_bound() -> None:
     rng = np.random.default_rng(0)
     below = 0
