@@ -117,9 +117,9 @@ def test_blossom_kernel_target_stops_early() -> None:
     eid = np.concatenate([np.arange(4), np.arange(4)]).astype(np.int64)[order]
     ptr = np.zeros(5, dtype=np.int64)
     np.cumsum(np.bincount(inc, minlength=4), out=ptr[1:])
-    full = solve_blossom(4, ptr, eid, ea, eb, w, -1)
+    full = solve_blossom(4, ptr, eid, ea, eb, w, -1, np.zeros(0))
     assert sorted(full[0].tolist()) == [0, 1, 2, 3]  # both pairs: (0,1)+(2,3) or (0,2)...
-    early = solve_blossom(4, ptr, eid, ea, eb, w, 1)
+    early = solve_blossom(4, ptr, eid, ea, eb, w, 1, np.zeros(0))
     assert int((early[0] >= 0).sum()) == 2
 
 

@@ -301,13 +301,17 @@ def _rotate(b0, v0, n, B, mate, sb, sv):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def solve_blossom(n, ptr, eid, ea, eb, w, target):  # type: ignore[no-untyped-def]
+def solve_blossom(n, ptr, eid, ea, eb, w, target, u0):  # type: ignore[no-untyped-def]
     """Maximum-cardinality maximum-weight matching of the graph ``(ea[e], eb[e], w[e])``.
 
     ``ptr/eid`` is the vertex-major incidence list (edge ids of vertex ``v`` in
     ``eid[ptr[v]:ptr[v+1]]``); no self-loops; parallel edges are allowed (the best one wins).
     ``target >= 0`` stops as soon as the matching has that many pairs (the caller knows it is
     the maximum): the duals are valid at every step, only the final forest is then partial.
+    ``u0`` (length ``n``, or empty for ``max w / 2`` everywhere) are the starting vertex duals;
+    they must be feasible (``u0[i] + u0[j] >= w`` on every edge). With unequal starting duals
+    the exposed vertices no longer share the lowest dual by construction: the caller checks
+    that condition if some stay exposed (a warm start).
 
     Returns ``(mate, u, bl_id, bl_parent, bl_z, bl_ptr, bl_members, top_label, top_id, t)``:
     the mate of each vertex (-1 exposed), the vertex duals, the non-trivial blossoms
@@ -335,6 +339,8 @@ def solve_blossom(n, ptr, eid, ea, eb, w, target):  # type: ignore[no-untyped-de
     if scale == 0.0:
         scale = 1.0
     ubase = np.full(n, 0.5 * wmax)
+    if u0.shape[0] == n and n > 0:
+        ubase[:] = u0
     utime = np.zeros(n)
     zbase = np.zeros(n2)
     ztime = np.zeros(n2)
@@ -364,7 +370,7 @@ def solve_blossom(n, ptr, eid, ea, eb, w, target):  # type: ignore[no-untyped-de
     hs = np.empty(cap, dtype=np.int64)
     hsize = 0
     for e in range(m):
-        hk[hsize] = 0.5 * (wmax - w[e])
+        hk[hsize] = max(0.5 * (ubase[ea[e]] + ubase[eb[e]] - w[e]), 0.0)
         hv[hsize] = e
         hs[hsize] = 0
         hsize += 1

@@ -349,10 +349,14 @@ class _Solution:
     cz: FloatArray
 
 
-def _solve(g: _Graph, target: int) -> _Solution:
+def _solve(g: _Graph, target: int, u0: FloatArray | None = None) -> _Solution:
+    """Run the kernel on the graph (from the duals ``u0`` when given, else cold)."""
     n = g.n
     ptr, eid, ea, eb, _, _ = g.arrays()
-    mate, u, _, bpar, bz, bptr, bmem, tl, tid, _ = solve_blossom(n, ptr, eid, ea, eb, g.w, target)
+    start = np.zeros(0) if u0 is None else u0
+    mate, u, _, bpar, bz, bptr, bmem, tl, tid, _ = solve_blossom(
+        n, ptr, eid, ea, eb, g.w, target, start
+    )
     nb = bz.shape[0]
     depth = np.zeros(nb, dtype=np.int64)
     for k in range(nb):  # parents may come after children: walk up
@@ -370,6 +374,32 @@ def _solve(g: _Graph, target: int) -> _Solution:
         cz[k] = bz[k] + (cz[p] if p != -1 else 0.0)
         vb[bmem[bptr[k] : bptr[k + 1]]] = k
     return _Solution(mate, u, bpar, bz, bptr, bmem, tl, tid, vb, depth, cz)
+
+
+def _warm_duals(g: _Graph, sol: _Solution) -> FloatArray:
+    """Starting duals for the next solve: the previous ones with every blossom's dual folded
+    into its members (``u_v + sum_{B ni v} z_B / 2``: no pair's reduced cost drops), raised
+    where a pair of the graph (the new ones) would still be violated."""
+    u = sol.u.copy()
+    inb = sol.vb >= 0
+    u[inb] += 0.5 * sol.cz[sol.vb[inb]]
+    ea = g.keys // max(g.n, 1)
+    eb = g.keys % max(g.n, 1)
+    deficit = g.w - u[ea] - u[eb]
+    for e in np.flatnonzero(deficit > 0).tolist():
+        d = float(g.w[e] - u[ea[e]] - u[eb[e]])
+        if d > 0:
+            u[ea[e]] += 0.5 * d
+            u[eb[e]] += 0.5 * d
+    return u
+
+
+def _exposed_lowest(sol: _Solution, tol: float) -> bool:
+    """No exposed vertex has a larger dual than a matched one (certificate condition 5)."""
+    exposed = sol.mate < 0
+    if not exposed.any() or exposed.all():
+        return True
+    return float(sol.u[exposed].max()) <= float(sol.u[~exposed].min()) + tol
 
 
 def _candidates(
@@ -515,10 +545,14 @@ def assign_peers(
     barrier_mask: BoolArray | None = None
     sol: _Solution | None = None
     kc = max(1, min(int(cache), max(n - 1, 1)))
+    warm: FloatArray | None = None
     for _ in range(int(max_rounds)):
         rounds += 1
         t0 = time.perf_counter()
-        sol = _solve(g, target)
+        sol = _solve(g, target, warm)
+        if warm is not None and not _exposed_lowest(sol, _ADD_TOL * scale * 100):
+            _log.debug("peer round %d: warm start left an exposed dual too high, cold", rounds)
+            sol = _solve(g, target)
         solve_s += time.perf_counter() - t0
         reached = int((sol.mate >= 0).sum()) == 2 * target
         if complete:
@@ -561,6 +595,7 @@ def assign_peers(
                     break
         price_s += time.perf_counter() - t0
         got = g.add(new_i, new_j, new_s)
+        warm = _warm_duals(g, sol)
         _log.debug(
             "peer round %d: %d pairs (target %d), %d edges, +%d, passes %d",
             rounds, int((sol.mate >= 0).sum() // 2), target, g.keys.size, got, passes,
