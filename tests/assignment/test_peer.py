@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import networkx as nx
 import numpy as np
 import numpy.typing as npt
@@ -299,3 +301,20 @@ def test_rejects_asymmetric_block_source() -> None:
     s[1, 2] = 1.0
     with pytest.raises(InvalidInputError, match=r"symmetric: block rows give"):
         assign_peers(RowBlocks(s))
+
+
+def test_warm_starts_and_their_cold_fallback_are_exercised(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Re-solves start from the previous duals; when that leaves an exposed person's dual
+    above a matched one, the round is solved cold. Both paths still give the optimum."""
+    caplog.set_level(logging.DEBUG, logger="matchsvc.assignment._peer")
+    rounds = cold = 0
+    for seed in range(60):
+        s, ok, ms = _instance(seed, "normal")
+        r = assign_peers(s, allowed=ok, min_score=ms, candidates=1, cache=1)
+        assert (r.n_pairs, r.total) == pytest.approx(_networkx(s, ok, ms))
+        assert verify_peer_certificate(r, s, ok, ms).valid
+        rounds += r.stats.rounds - 1
+    cold = sum("cold" in rec.getMessage() for rec in caplog.records)
+    assert rounds > 20 and cold > 0
