@@ -168,12 +168,13 @@ def test_jsonl_output_is_the_body_line_by_line(cli: typer.Typer, tmp_path: Path)
     body = json.loads((tmp_path / "r.json").read_text())
     lines = [json.loads(line) for line in (tmp_path / "r.jsonl").read_text().splitlines()]
     kinds = [line.pop("type") for line in lines]
-    assert kinds == ["match"] * 6 + ["unmatched"] + ["mentor"] * 4 + ["summary"]
+    assert kinds == ["match"] * 6 + ["unmatched"] + ["mentor"] * 4 + ["mentee"] * 7 + ["summary"]
     rebuilt = {
         "matches": lines[:6],
         "unmatched": lines[6:7],
         "mentors": lines[7:11],
-        "summary": lines[11],
+        "mentees": lines[11:18],
+        "summary": lines[18],
     }
     assert without_timings(rebuilt) == without_timings(body)
 
@@ -189,13 +190,17 @@ def test_csv_output_has_a_row_per_match_then_the_unmatched(
         "mentee_id",
         "mentor_id",
         "score",
+        "coverage",
         "contribution.skills",
         "contribution.goals",
         "contribution.communication",
         "contribution.same_industry",
+        "focus_areas",
+        "gaps",
         "unmatched_reason",
         "summary",
     ]
+    gaps = {g["mentee_id"]: g for g in body["mentees"]}
     for row, m in zip(rows, body["matches"], strict=False):
         assert (row["mentee_id"], row["mentor_id"]) == (m["mentee_id"], m["mentor_id"])
         assert float(row["score"]) == m["score"]  # full precision, not rounded
@@ -204,6 +209,11 @@ def test_csv_output_has_a_row_per_match_then_the_unmatched(
             assert float(row[f"contribution.{name}"]) == share["contribution"]
         assert sum(float(row[f"contribution.{n}"]) for n in facets) == pytest.approx(m["score"])
         assert row["summary"] == m["explanation"]["summary"]
+        assert float(row["coverage"]) == m["coverage"]
+        assert row["focus_areas"] == "; ".join(
+            f"{f['skill']} ~ {f['mentor_skill']} ({f['similarity']:.2f})" for f in m["focus_areas"]
+        )
+        assert row["gaps"] == "; ".join(g["skill"] for g in gaps[m["mentee_id"]]["gaps"])
         assert row["unmatched_reason"] == ""
     assert len(rows) == 7
     assert rows[6]["mentee_id"] == "gabriel" and rows[6]["mentor_id"] == ""

@@ -84,7 +84,15 @@ def test_score_returns_facets_that_decompose_the_score(client: TestClient) -> No
     body = response.json()
     assert body["mentee_ids"] == ["a", "b"] and body["mentor_ids"] == ["m1", "m2", "m3"]
     scores = np.array(body["scores"])
-    recombined = sum(body["weights"][f] * np.array(m) for f, m in body["facets"].items())
+    recombined = sum(  # null (a missing facet) becomes NaN, then 0: it adds nothing
+        body["weights"][f] * np.nan_to_num(np.array(m, dtype=float))
+        for f, m in body["facets"].items()
+    )
     np.testing.assert_allclose(scores, recombined, atol=1e-6)
+    assert body["facets"]["communication"][0][0] is None  # nobody gave a communication field
+    coverage = np.array(body["coverage"])
+    # everybody gave skills and goals (0.5 + 0.3 of the weight), nobody communication (0.2)
+    np.testing.assert_allclose(coverage, np.full(scores.shape, 0.8), atol=1e-6)
+    assert body["mentor_side_weight"] == 0
     assert set(body["facets"]) == {"skills", "goals", "communication"}
     assert scores[0, 2] > scores[0, 1]

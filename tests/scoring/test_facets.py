@@ -7,7 +7,13 @@ import pytest
 from sklearn.metrics.pairwise import cosine_similarity
 
 from matchsvc.scoring import _facets
-from matchsvc.scoring._facets import cosine_facet, jaccard_from_counts, overlap_slots, skills_facet
+from matchsvc.scoring._facets import (
+    cosine_facet,
+    cosine_to_unit,
+    jaccard_from_counts,
+    overlap_slots,
+    skills_facet,
+)
 
 
 def unit_rows(rng: np.random.Generator, k: int, d: int = 16) -> np.ndarray:
@@ -16,11 +22,11 @@ def unit_rows(rng: np.random.Generator, k: int, d: int = 16) -> np.ndarray:
 
 
 def direct_skills(vectors: np.ndarray, mentees: list[list[int]], mentors: list[list[int]]):
-    out = np.full((len(mentees), len(mentors)), 0.5)
+    out = np.full((len(mentees), len(mentors)), np.nan)  # missing where either list is empty
     for i, mine in enumerate(mentees):
         for j, theirs in enumerate(mentors):
             if mine and theirs:
-                sims = np.clip(cosine_similarity(vectors[mine], vectors[theirs]), 0, 1)
+                sims = (1 + cosine_similarity(vectors[mine], vectors[theirs])) / 2
                 out[i, j] = sims.max(axis=1).mean()
     return out
 
@@ -57,11 +63,13 @@ def test_skills_facet_hand_example() -> None:
     half = np.array([[0.6, 0.8, 0.0]], dtype=np.float32)
     vectors = np.vstack([e, half])  # rows: s0, s1, s2, mix of s0/s1
     got = skills_facet(vectors, [[0, 1], [2], []], [[3], [0, 2], []])
+    # similarity (1 + cos) / 2: cos 0.6 -> 0.8, 0.8 -> 0.9, 1 -> 1, 0 -> 0.5; NaN = missing
+    nan = np.nan
     expected = np.array(
         [
-            [(0.6 + 0.8) / 2, (1.0 + 0.0) / 2, 0.5],
-            [0.0, 1.0, 0.5],
-            [0.5, 0.5, 0.5],
+            [(0.8 + 0.9) / 2, (1.0 + 0.5) / 2, nan],
+            [0.5, 1.0, nan],
+            [nan, nan, nan],
         ]
     )
     np.testing.assert_allclose(got, expected, atol=1e-6)
@@ -74,11 +82,21 @@ def test_skills_facet_empty_shapes() -> None:
     np.testing.assert_array_equal(skills_facet(v, [], [[]]), np.zeros((0, 1)))
 
 
-def test_cosine_facet_clips_and_neutralises() -> None:
+def test_cosine_facet_maps_monotonically_and_marks_missing() -> None:
     rows = np.array([[1, 0], [0, 1], [0, 0]], dtype=np.float32)
     cols = np.array([[-1, 0], [0.6, 0.8]], dtype=np.float32)
     got = cosine_facet(rows, cols, np.array([True, True, False]), np.array([True, True]))
-    np.testing.assert_allclose(got, [[0, 0.6], [0, 0.8], [0.5, 0.5]], atol=1e-7)
+    # cos -1 -> 0, 0 -> 0.5 (distinct: opposite still ranks below unrelated), 0.6 -> 0.8
+    nan = np.nan
+    np.testing.assert_allclose(got, [[0, 0.8], [0.5, 0.9], [nan, nan]], atol=1e-7)
+
+
+def test_cosine_to_unit_keeps_the_order_of_negative_cosines() -> None:
+    cos = np.array([-1.0, -0.5, -0.01, 0.0, 0.3, 1.0, 1.0000001], dtype=np.float32)
+    got = cosine_to_unit(cos.copy())
+    np.testing.assert_allclose(got, [0.0, 0.25, 0.495, 0.5, 0.65, 1.0, 1.0], atol=1e-7)
+    assert (np.diff(got[:6]) > 0).all()  # strictly increasing on [-1, 1]: no ties
+    assert got.dtype == np.float32
 
 
 def test_overlap_slots_equals_direct_count() -> None:

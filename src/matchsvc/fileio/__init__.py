@@ -28,6 +28,15 @@ People files (``--mentees``, ``--mentors``):
   capacity       ``capacity`` (mentors)                integer
   demand         ``demand`` (mentees)                  integer
   exclude        ``exclude``                           ``;`` list of ids on the other side
+  career_stage   ``career_stage``                      text
+  industry       ``industry``                          text
+  wish_topics    ``wishes.topics`` (mentors)           ``;`` list
+  wish_career_   ``wishes.career_stages`` (mentors)    ``;`` list
+  stages
+  wish_          ``wishes.industries`` (mentors)       ``;`` list
+  industries
+  wish_          ``wishes.languages`` (mentors)        ``;`` list of ISO 639-1 codes
+  languages
   attr.<name>    ``attributes[<name>]``                see below
   ============== ===================================== ===================================
 

@@ -10,6 +10,7 @@ Every door (HTTP, CLI, jobs, Python) reaches these through :class:`matchsvc.engi
 
 from __future__ import annotations
 
+from matchsvc.pipelines.complementary import ComplementarySummary, complementary
 from matchsvc.pipelines.match import (
     MatchedPair,
     MatchOptions,
@@ -33,6 +34,7 @@ from matchsvc.pipelines.rematch import (
 )
 
 __all__ = [
+    "ComplementarySummary",
     "CurrentPair",
     "MatchOptions",
     "MatchReport",
@@ -46,6 +48,7 @@ __all__ = [
     "RematchReport",
     "RematchSummary",
     "build_problem",
+    "complementary",
     "match",
     "recommend",
     "rematch",

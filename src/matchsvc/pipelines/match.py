@@ -6,6 +6,7 @@ so they give the same answers. Pure core: no web types.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -15,13 +16,19 @@ import numpy as np
 from matchsvc.assignment import Assignment
 from matchsvc.errors import InvalidInputError
 from matchsvc.explain import (
+    COVER_THRESHOLD,
     Explanation,
+    FocusArea,
+    MenteeGaps,
     SlotHolders,
     UnmatchedReason,
     explain_pair,
+    focus_areas,
+    mentee_gaps,
     unmatched_reasons,
 )
 from matchsvc.pipelines._timing import Stopwatch
+from matchsvc.pipelines.complementary import ComplementarySummary, complementary
 from matchsvc.problem import MatchProblem
 from matchsvc.profiles import Profile
 from matchsvc.scoring import Compatibility, Embedder, ScoringOptions, build_compatibility
@@ -53,8 +60,16 @@ class MatchOptions:
             matched score, then the sum. Both first match as many mentee slots as possible.
         min_score: pairs scoring below it are never matched (reason ``below_min_score``); a
             score in [0, 1] or None.
-        explain: build per-pair explanations (the costliest part for large programmes).
+        explain: build per-pair explanations, focus areas and each mentee's gaps (the costliest
+            part for large programmes).
         solver: an exact solver name of :func:`matchsvc.assign`.
+        complementary: for mentees with demand > 1, prefer mentors who cover different wanted
+            skills (:mod:`matchsvc.pipelines.complementary`: the objective, the algorithm and
+            its guarantees); the summary reports the coverage gained.
+        complementary_weight: ``gamma >= 0``, the weight of a mentee's skill coverage against
+            the pair scores in that objective.
+        cover_threshold: the similarity at which a mentor skill covers a wanted skill (focus
+            areas, gaps), in [0, 1]; default :data:`~matchsvc.explain.COVER_THRESHOLD`.
     """
 
     scoring: ScoringOptions = field(default_factory=ScoringOptions)
@@ -62,16 +77,25 @@ class MatchOptions:
     min_score: float | None = None
     explain: bool = True
     solver: str = "auto"
+    complementary: bool = False
+    complementary_weight: float = 1.0
+    cover_threshold: float = COVER_THRESHOLD
 
 
 @dataclass(frozen=True, slots=True)
 class MatchedPair:
-    """One pair of a match, with its explanation (None when explanations are off)."""
+    """One pair of a match, with its explanation (None when explanations are off).
+
+    ``coverage``: the share of the score's weight backed by data; ``focus_areas``: what the
+    pair could work on (:func:`~matchsvc.explain.focus_areas`; empty when explanations are off).
+    """
 
     mentee_id: str
     mentor_id: str
     score: float
     explanation: Explanation | None
+    coverage: float
+    focus_areas: tuple[FocusArea, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +112,10 @@ class MatchSummary:
     """Totals of a match. ``matched`` counts pairs, ``unmatched`` mentees with unmet demand.
 
     ``timings_ms``: milliseconds per stage (``embed``, ``score``, ``solve``, ``explain``).
+    ``mean_coverage``: mean coverage of the matched pairs (None without pairs).
+    ``complementary``: what ``options.complementary`` changed (None when it is off); ``optimal``
+    is then False if it moved any pair (the pairs optimise the complementary objective, with
+    the guarantees its summary states).
     """
 
     matched: int
@@ -98,16 +126,21 @@ class MatchSummary:
     optimal: bool
     solver: str
     timings_ms: Mapping[str, float]
+    mean_coverage: float | None
+    complementary: ComplementarySummary | None
 
 
 @dataclass(frozen=True, slots=True)
 class MatchReport:
-    """Everything ``POST /match`` returns. Matches are sorted by mentee then mentor order."""
+    """Everything ``POST /match`` returns. Matches are sorted by mentee then mentor order;
+    ``mentees`` holds each mentee's skill gaps, in mentee order (empty when explanations are
+    off)."""
 
     matches: tuple[MatchedPair, ...]
     unmatched: tuple[UnmatchedReason, ...]
     mentors: tuple[MentorLoad, ...]
     summary: MatchSummary
+    mentees: tuple[MenteeGaps, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +153,8 @@ class Recommendation:
     rank: int
     remaining_capacity: int
     explanation: Explanation
+    coverage: float
+    focus_areas: tuple[FocusArea, ...]
 
 
 def build_problem(
@@ -158,12 +193,21 @@ def match(
     Raises:
         InvalidInputError: bad people or options (``field`` names the offending input).
     """
+    _check_match_options(options)
     watch = Stopwatch()
     problem = build_problem(mentees, mentors, options, embedder, watch)
+    extra = None
     with watch.stage("solve"):
         result = problem.solve(objective=options.objective, solver=options.solver)
+        if options.complementary:
+            result, extra = complementary(
+                problem,
+                result,
+                weight=options.complementary_weight,
+                threshold=options.cover_threshold,
+            )
     with watch.stage("explain"):
-        matches, unmatched = _explain(problem, result, options.explain)
+        matches, unmatched, gaps = _explain(problem, result, options)
     scores = result.scores
     summary = MatchSummary(
         matched=len(matches),
@@ -174,15 +218,34 @@ def match(
         optimal=bool(result.optimal),
         solver=result.solver,
         timings_ms=watch.timings(),
+        mean_coverage=float(np.mean([m.coverage for m in matches])) if matches else None,
+        complementary=extra,
     )
-    return MatchReport(matches, unmatched, mentor_loads(problem, result.pairs), summary)
+    return MatchReport(matches, unmatched, mentor_loads(problem, result.pairs), summary, gaps)
+
+
+def _check_match_options(options: MatchOptions) -> None:
+    """Raise InvalidInputError for a complementary weight or cover threshold out of range."""
+    w = options.complementary_weight
+    if isinstance(w, bool) or not isinstance(w, int | float) or not (math.isfinite(w) and w >= 0):
+        raise InvalidInputError(
+            f"complementary_weight is {w!r}; use a finite number >= 0",
+            field="options.complementary_weight",
+        )
+    t = options.cover_threshold
+    if isinstance(t, bool) or not isinstance(t, int | float) or not 0 <= t <= 1:
+        raise InvalidInputError(
+            f"cover_threshold is {t!r}; use a similarity in [0, 1]",
+            field="options.cover_threshold",
+        )
 
 
 def _explain(
-    problem: MatchProblem, result: Assignment, explain: bool
-) -> tuple[tuple[MatchedPair, ...], tuple[UnmatchedReason, ...]]:
-    """The matched pairs (explained when ``explain``) and the unmatched mentees' reasons."""
-    comp = problem.comp
+    problem: MatchProblem, result: Assignment, options: MatchOptions
+) -> tuple[tuple[MatchedPair, ...], tuple[UnmatchedReason, ...], tuple[MenteeGaps, ...]]:
+    """The matched pairs (explained when ``options.explain``), the unmatched mentees' reasons
+    and each mentee's gaps (when explained)."""
+    comp, explain = problem.comp, options.explain
     holders = SlotHolders(result.pairs, result.scores, problem.shape[1])
     matches = tuple(
         MatchedPair(
@@ -190,10 +253,15 @@ def _explain(
             mentor_id=comp.mentor_ids[j],
             score=float(s),
             explanation=explain_pair(problem, holders, i, j) if explain else None,
+            coverage=comp.coverage(i, j),
+            focus_areas=(
+                focus_areas(comp, i, j, threshold=options.cover_threshold) if explain else ()
+            ),
         )
         for (i, j), s in zip(result.pairs.tolist(), result.scores.tolist(), strict=True)
     )
-    return matches, tuple(unmatched_reasons(problem, holders, result.unmatched))
+    gaps = mentee_gaps(comp, holders, threshold=options.cover_threshold) if explain else ()
+    return matches, tuple(unmatched_reasons(problem, holders, result.unmatched)), gaps
 
 
 def recommend(
@@ -218,6 +286,7 @@ def recommend(
     """
     if top_n < 1:
         raise InvalidInputError(f"top_n is {top_n}; use 1 or more", field="top_n")
+    _check_match_options(options)
     loads = assigned or {}
     known = {p.id for p in mentors}
     for mentor_id in sorted(loads):
@@ -245,6 +314,8 @@ def recommend(
                 rank=rank,
                 remaining_capacity=int(remaining[j]),
                 explanation=explain_pair(problem, no_slots, i, j, with_forgone=False),
+                coverage=comp.coverage(i, j),
+                focus_areas=focus_areas(comp, i, j, threshold=options.cover_threshold),
             )
             for rank, j in enumerate(order.tolist(), start=1)
         )

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from matchsvc import profiles
+from matchsvc.explain import COVER_THRESHOLD
 from matchsvc.pipelines import MatchOptions
 from matchsvc.schemas._base import (
     AttributeValue,
@@ -30,6 +31,7 @@ __all__ = [
     "MatchOptionsIn",
     "Profile",
     "ScoringOptionsIn",
+    "Wishes",
 ]
 
 
@@ -60,8 +62,34 @@ class Communication(StrictIn):
         )
 
 
+class Wishes(StrictIn):
+    """Whom a mentor would like to mentor (read for mentors only; empty = no wish)."""
+
+    topics: list[str] = Field(
+        [], description="What they want to mentor on; compared by meaning with mentees' skills."
+    )
+    career_stages: list[str] = Field(
+        [], description="Mentee career stages they are best placed to help (exact, any case)."
+    )
+    industries: list[str] = Field(
+        [], description="Mentee industries they are best placed to help (exact, any case)."
+    )
+    languages: list[str] = Field(
+        [], description="ISO 639-1 codes they would like to mentor in (met by a shared one)."
+    )
+
+    def to_core(self) -> profiles.Wishes:
+        return profiles.Wishes(
+            topics=tuple(self.topics),
+            career_stages=tuple(self.career_stages),
+            industries=tuple(self.industries),
+            languages=tuple(self.languages),
+        )
+
+
 class Profile(StrictIn):
-    """A mentee or mentor. ``capacity`` is read for mentors, ``demand`` for mentees."""
+    """A mentee or mentor. ``capacity`` and ``wishes`` are read for mentors, ``demand`` for
+    mentees."""
 
     id: str = Field(min_length=1, max_length=200)
     skills: list[str] = Field([], description="Mentee: wants to learn; mentor: can teach.")
@@ -73,6 +101,15 @@ class Profile(StrictIn):
     capacity: int = Field(1, ge=0, description="Mentors: how many mentees they take.")
     demand: int = Field(1, ge=0, description="Mentees: how many mentors they want.")
     exclude: list[str] = Field([], description="Ids on the other side never to pair with.")
+    career_stage: str = Field(
+        "", description="The person's career stage (mentees: compared with mentors' wishes)."
+    )
+    industry: str = Field(
+        "", description="The person's industry (mentees: compared with mentors' wishes)."
+    )
+    wishes: Wishes = Field(
+        default_factory=Wishes, description="Mentors: whom they would like to mentor."
+    )
 
     def to_core(self) -> profiles.Profile:
         return profiles.Profile(
@@ -86,6 +123,9 @@ class Profile(StrictIn):
             capacity=self.capacity,
             demand=self.demand,
             exclude=tuple(self.exclude),
+            career_stage=self.career_stage,
+            industry=self.industry,
+            wishes=self.wishes.to_core(),
         )
 
 
@@ -115,6 +155,13 @@ class ScoringOptionsIn(StrictIn):
         DEFAULT_REFERENCE_DATE,
         description="Any day of the week used for time-zone offsets.",
     )
+    mentor_side_weight: float = Field(
+        0.25,
+        ge=0,
+        le=1,
+        description="Share of the score given to the mentor -> mentee fit (mentors' wishes); "
+        "applies only when some mentor's wishes can be compared with some mentee.",
+    )
 
     def to_scoring(self) -> CoreScoringOptions:
         return CoreScoringOptions(
@@ -122,6 +169,7 @@ class ScoringOptionsIn(StrictIn):
             criteria=tuple(Criterion(**c.model_dump()) for c in self.criteria),
             constraints=Constraints(**self.constraints.model_dump()),
             reference_date=self.reference_date,
+            mentor_side_weight=self.mentor_side_weight,
         )
 
 
@@ -130,6 +178,19 @@ class MatchOptionsIn(ScoringOptionsIn):
     min_score: float | None = Field(None, description="Pairs scoring below this are never made.")
     explain: bool = True
     solver: Solver = "auto"
+    complementary: bool = Field(
+        False,
+        description="Mentees with demand > 1: prefer mentors covering different wanted skills.",
+    )
+    complementary_weight: float = Field(
+        1.0, ge=0, description="Weight of a mentee's skill coverage against the pair scores."
+    )
+    cover_threshold: float = Field(
+        COVER_THRESHOLD,
+        ge=0,
+        le=1,
+        description="Similarity at which a mentor skill covers a wanted skill (focus areas, gaps).",
+    )
 
     def to_core(self) -> MatchOptions:
         return MatchOptions(
@@ -138,4 +199,7 @@ class MatchOptionsIn(ScoringOptionsIn):
             min_score=self.min_score,
             explain=self.explain,
             solver=self.solver,
+            complementary=self.complementary,
+            complementary_weight=self.complementary_weight,
+            cover_threshold=self.cover_threshold,
         )

@@ -1,9 +1,15 @@
-"""Facet kernels: arrays in, ``(n, m)`` float32 arrays in [0, 1] out. No profiles, no ids.
+"""Facet kernels: arrays in, ``(n, m)`` float32 arrays in [0, 1] (or NaN) out. No profiles, no ids.
 
-Cosine similarities of unit vectors are mapped to [0, 1] by ``clip(cos, 0, 1)``: unrelated or
-opposite texts both score 0, which keeps the scale of a "good" match where the model puts it
-(MiniLM rarely gives negative cosines, so ``(cos + 1) / 2`` would squeeze all pairs into
-[0.45, 1] and blur the differences).
+**Cosine map.** A cosine of two unit vectors is put on [0, 1] by :func:`cosine_to_unit`,
+``(1 + cos) / 2``: strictly increasing, so opposite texts (cosine -1 -> 0) still rank below
+unrelated ones (cosine 0 -> 0.5) instead of tying with them at 0 as the former
+``clip(cos, 0, 1)`` did. Every cosine the service reports goes through this one function: the
+goals and style facets, each skill term of the skills facet, and the explanations' skill pairs
+and focus areas, so the same two texts show the same number everywhere.
+
+**Missing data.** Where either side gave no text, a kernel returns :data:`MISSING` (NaN): nothing
+was compared. The compatibility score counts a missing facet as 0 (see
+:func:`matchsvc.scoring.build_compatibility`).
 """
 
 from __future__ import annotations
@@ -16,17 +22,31 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 __all__ = [
-    "NEUTRAL",
+    "MISSING",
     "cosine_facet",
+    "cosine_to_unit",
     "jaccard_from_counts",
     "overlap_slots",
     "skills_facet",
 ]
 
-NEUTRAL = np.float32(0.5)
-"""Value of a facet (or part of one) when either person left the field empty."""
+MISSING = np.float32(np.nan)
+"""Value of a facet (or part of one) when either person left the field empty: NaN, "not compared"."""
 
 _BLOCK_ELEMENTS = 1 << 23  # temporaries of about 32 MB float32 in the skills kernel
+
+
+def cosine_to_unit(cos: NDArray[np.float32]) -> NDArray[np.float32]:
+    """``(1 + cos) / 2`` in place, clipped to [0, 1] against rounding: the one cosine map.
+
+    Strictly increasing on [-1, 1] (distinct cosines stay distinct, their order kept), affine (so
+    an average of cosines maps to the average of the mapped values), and 0.5 for unrelated texts.
+    Returns its argument, changed.
+    """
+    cos += np.float32(1.0)
+    cos *= np.float32(0.5)
+    np.clip(cos, 0.0, 1.0, out=cos)
+    return cos
 
 
 def cosine_facet(
@@ -35,17 +55,16 @@ def cosine_facet(
     row_known: NDArray[np.bool_],
     col_known: NDArray[np.bool_],
 ) -> NDArray[np.float32]:
-    """``clip(rows @ cols.T, 0, 1)``, with :data:`NEUTRAL` where either side is unknown.
+    """``cosine_to_unit(rows @ cols.T)``, with :data:`MISSING` where either side is unknown.
 
     Args:
         rows: ``(n, d)`` unit vectors (any value where ``row_known`` is False).
         cols: ``(m, d)`` unit vectors.
         row_known, col_known: which people gave the text.
     """
-    out = rows @ cols.T
-    np.clip(out, 0.0, 1.0, out=out)
-    out[~row_known, :] = NEUTRAL
-    out[:, ~col_known] = NEUTRAL
+    out = cosine_to_unit(rows @ cols.T)
+    out[~row_known, :] = MISSING
+    out[:, ~col_known] = MISSING
     return out
 
 
@@ -56,8 +75,8 @@ def skills_facet(
 ) -> NDArray[np.float32]:
     """Skill coverage: for each mentee skill, the best mentor skill; the mean over the former.
 
-    ``facet[i, j] = mean_{s in S_i} max_{t in T_j} clip(cos(v_s, v_t), 0, 1)``, and
-    :data:`NEUTRAL` when ``S_i`` or ``T_j`` is empty.
+    ``facet[i, j] = mean_{s in S_i} max_{t in T_j} cosine_to_unit(cos(v_s, v_t))``, and
+    :data:`MISSING` when ``S_i`` or ``T_j`` is empty.
 
     Works on distinct skills: for a chunk of the distinct mentee skills, cosines against the
     distinct mentor skills, expanded to every mentor's skill list (a row gather) and reduced
@@ -108,15 +127,15 @@ def skills_facet(
             part = best[:, : hi - lo]
             for cols, index, count in groups:
                 part[cols] = sims[index].reshape(cols.size, count, hi - lo).max(axis=1)
-            np.clip(part, 0.0, 1.0, out=part)
+            cosine_to_unit(part)
             weights = average[:, lo:hi].tocsr()
             if hi - lo == e_vocab.size:
                 out[...] = weights @ part.T
             else:
                 rows = np.unique(weights.nonzero()[0])
                 out[rows] += weights[rows] @ part.T
-    out[e_counts == 0, :] = NEUTRAL
-    out[:, r_counts == 0] = NEUTRAL
+    out[e_counts == 0, :] = MISSING
+    out[:, r_counts == 0] = MISSING
     return out
 
 

@@ -213,7 +213,9 @@ def validate_people(
     other side; skills are non-empty strings; channels are in :data:`~matchsvc.profiles.CHANNELS`; frequency is in
     :data:`~matchsvc.profiles.FREQUENCIES`; languages are ISO 639-1 codes (any case); the time
     zone is an IANA name or "UTC+HH:MM"; availability windows have a known day, "HH:MM" times
-    with end after start, and come with a time zone. With ``options``, the options are checked
+    with end after start, and come with a time zone; ``career_stage`` and ``industry`` are
+    strings; wish topics, career stages and industries are non-empty strings and wish
+    languages ISO 639-1 codes. With ``options``, the options are checked
     too and attributes used by ``gap`` criteria must be numbers.
 
     Raises:
@@ -273,6 +275,28 @@ def _check_person(person: Profile, where: str) -> None:
             f"{where}.goals is a {type(person.goals).__name__}; use a string ('' for none)",
             field=f"{where}.goals",
         )
+    for name in ("career_stage", "industry"):
+        value = getattr(person, name)
+        if not isinstance(value, str):
+            raise InvalidInputError(
+                f"{where}.{name} is a {type(value).__name__}; use a string ('' for none)",
+                field=f"{where}.{name}",
+            )
+    wishes = person.wishes
+    for name in ("topics", "career_stages", "industries"):
+        for k, item in enumerate(getattr(wishes, name)):
+            if not isinstance(item, str) or not item.strip():
+                raise InvalidInputError(
+                    f"{where}.wishes.{name}[{k}] is {item!r}; use a non-empty string",
+                    field=f"{where}.wishes.{name}[{k}]",
+                )
+    for k, language in enumerate(wishes.languages):
+        if not isinstance(language, str) or language.lower() not in ISO_639_1:
+            raise InvalidInputError(
+                f"{where}.wishes.languages[{k}] is {language!r}; use a two-letter ISO 639-1 "
+                "code such as 'en' or 'pt'",
+                field=f"{where}.wishes.languages[{k}]",
+            )
     comm = person.communication
     cwhere = f"{where}.communication"
     if not isinstance(comm.style, str):

@@ -7,6 +7,13 @@ model id, the 32-byte digest and the float32 vector, never the text.
 
 The text sent to the encoder is the normalised text, so a vector depends only on its key: two
 texts that normalise alike share one vector whatever the cache held before (determinism).
+
+**Long texts.** When the encoder is a :class:`~matchsvc.scoring.encoder.TokenCounter` (both
+bundled backends are), a text longer than the model's window is encoded in pieces and the
+pieces' vectors are pooled (:mod:`matchsvc.scoring._chunks` states the rule). The cache then
+holds the *pieces*, each under its own key: a short text is its own single piece (key and
+vector as without chunking), and a long text's vector is rebuilt from its pieces on every
+call, so no key ever maps to a vector of a truncated long text.
 """
 
 from __future__ import annotations
@@ -26,7 +33,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from matchsvc.errors import ConfigError
-from matchsvc.scoring.encoder import Encoder
+from matchsvc.scoring._chunks import pool, split_text
+from matchsvc.scoring.encoder import Encoder, TokenCounter
 
 __all__ = ["CacheStats", "Embedder", "EmbeddingCache", "normalize_text", "text_key"]
 
@@ -64,6 +72,8 @@ def text_key(text: str) -> bytes:
 class CacheStats:
     """Counters since the cache was created.
 
+    Counts are of distinct texts, a long text counting as its pieces (see the module docstring).
+
     Attributes:
         hits: distinct texts per call found in memory or on disk.
         misses: distinct texts per call found nowhere (each one is then encoded).
@@ -92,6 +102,9 @@ class EmbeddingCache:
         lru_size: vectors kept in memory (about ``4 * dim`` bytes each); ``0`` disables the
             in-memory layer. With ``path=None`` and ``lru_size=0`` nothing is cached and each
             call encodes its distinct texts (still once each, in one batch).
+        tokens: how the model counts tokens, for long texts; default ``encoder`` when it is a
+            :class:`~matchsvc.scoring.encoder.TokenCounter`, else no chunking (every text is
+            sent whole and the model cuts what exceeds its window).
 
     Thread-safe: one lock guards the LRU, the database and the counters; it is released
     while the encoder runs, so two threads missing the same text may both encode it (same
@@ -99,11 +112,19 @@ class EmbeddingCache:
     """
 
     def __init__(
-        self, encoder: Encoder, path: Path | None = None, *, lru_size: int = 50_000
+        self,
+        encoder: Encoder,
+        path: Path | None = None,
+        *,
+        lru_size: int = 50_000,
+        tokens: TokenCounter | None = None,
     ) -> None:
         if lru_size < 0:
             raise ConfigError(f"lru_size is {lru_size}; use 0 (off) or a positive number")
         self._encoder = encoder
+        self._tokens = (
+            tokens if tokens is not None else encoder if isinstance(encoder, TokenCounter) else None
+        )
         self._model_id = encoder.model_id
         self._dim = encoder.dim
         self._lru: OrderedDict[bytes, NDArray[np.float32]] = OrderedDict()
@@ -185,13 +206,16 @@ class EmbeddingCache:
         """Unit float32 rows for ``texts``, shape ``(len(texts), dim)``.
 
         Duplicates (after normalisation) are looked up and encoded once; all misses are
-        encoded in a single ``encoder.encode`` call.
+        encoded in a single ``encoder.encode`` call. A text longer than the model's window is
+        looked up and encoded as its pieces, then pooled (see the module docstring).
 
         Raises:
             ConfigError: the encoder returned the wrong shape or non-finite values.
         """
         normalized = [normalize_text(t) for t in texts]
-        keys = [hashlib.sha256(t.encode("utf-8")).digest() for t in normalized]
+        pieces = self._pieces(normalized)
+        flat = [piece for text in pieces for piece in text]
+        keys = [hashlib.sha256(t.encode("utf-8")).digest() for t in flat]
         first: dict[bytes, int] = {}
         for k, key in enumerate(keys):
             first.setdefault(key, k)
@@ -212,7 +236,7 @@ class EmbeddingCache:
             self._hits += len(first) - len(missing)
             self._misses += len(missing)
         if missing:
-            vectors = self._encode([normalized[first[key]] for key in missing])
+            vectors = self._encode([flat[first[key]] for key in missing])
             fresh = dict(zip(missing, vectors, strict=True))
             with self._lock:
                 self._encoded += len(missing)
@@ -223,9 +247,20 @@ class EmbeddingCache:
                     self._write(fresh)
             found.update(fresh)
         out = np.empty((len(texts), self._dim), dtype=np.float32)
-        for k, key in enumerate(keys):
-            out[k] = found[key]
+        at = 0
+        for k, text in enumerate(pieces):
+            if len(text) == 1:
+                out[k] = found[keys[at]]
+            else:
+                out[k] = pool(np.stack([found[key] for key in keys[at : at + len(text)]]))
+            at += len(text)
         return out
+
+    def _pieces(self, normalized: list[str]) -> list[list[str]]:
+        """Each text's pieces: ``[text]``, or several for a text longer than the window."""
+        if self._tokens is None:
+            return [[t] for t in normalized]
+        return [split_text(t, self._tokens) if t else [t] for t in normalized]
 
     def _encode(self, texts: list[str]) -> NDArray[np.float32]:
         vectors = np.asarray(self._encoder.encode(texts), dtype=np.float32)
