@@ -12,7 +12,8 @@ backed by data (:meth:`matchsvc.scoring.Compatibility.coverage`).
 **What to work on.** :func:`focus_areas` lists, for a pair, the mentee's wanted skills and goal
 themes that the mentor's skills cover at or above :data:`COVER_THRESHOLD`, best first;
 :func:`mentee_gaps` lists each mentee's wanted skills that none of their assigned mentors covers
-at that level. Similarities are on the ``(1 + cos) / 2`` scale of every facet.
+at that level. Similarities are on the scale of every facet
+(:func:`~matchsvc.scoring.cosine_to_unit`).
 """
 
 from __future__ import annotations
@@ -48,13 +49,14 @@ __all__ = [
     "unmatched_summary",
 ]
 
-COVER_THRESHOLD = 0.7
-"""A mentor skill *covers* a wanted skill or goal theme at this similarity or above: ``(1 + cos)
-/ 2 >= 0.7``, i.e. cosine >= 0.4. Chosen on all-MiniLM-L6-v2 with hand-picked pairs: related
-skills ("public speaking" / "presentation skills", "leadership" / "team management", "sql" /
-"databases") have cosines 0.39-0.91, unrelated ones ("python" / "apache airflow", "budgeting" /
-"python") 0.07-0.19. Short skill names are noisy (e.g. "frontend" / "react" 0.25), so a gap is a
-prompt to check, not a verdict; callers can pass another threshold."""
+COVER_THRESHOLD = 0.43
+"""A mentor skill *covers* a wanted skill or goal theme at this similarity or above: 0.43 is
+cosine 0.4 on the scale of :func:`~matchsvc.scoring.cosine_to_unit`. Chosen on all-MiniLM-L6-v2
+with hand-picked pairs: related skills ("public speaking" / "presentation skills", "leadership" /
+"team management", "sql" / "databases") have cosines 0.39-0.91, unrelated ones ("python" /
+"apache airflow", "budgeting" / "python") 0.07-0.19. Short skill names are noisy (e.g.
+"frontend" / "react" 0.25), so a gap is a prompt to check, not a verdict; callers can pass
+another threshold."""
 
 FOCUS_TOP = 5
 """At most this many focus areas per pair."""

@@ -26,9 +26,14 @@ from .conftest import FakeEncoder
 B = COMMUNICATION_BLEND
 
 
+def unit(c: float) -> float:
+    """The cosine map, written out: 0.05 * (1 + c) below 0, c + 0.05 * (1 - c) from 0."""
+    return 0.05 * (1 + c) if c < 0 else c + 0.05 * (1 - c)
+
+
 def cos01(encoder: FakeEncoder, a: str, b: str) -> float:
-    """The similarity every cosine facet uses: (1 + cos) / 2."""
-    return float(np.clip((1 + encoder.vector(a) @ encoder.vector(b)) / 2, 0, 1))
+    """The similarity every cosine facet uses for two texts."""
+    return unit(float(encoder.vector(a) @ encoder.vector(b)))
 
 
 def recombine(c: Any) -> Any:

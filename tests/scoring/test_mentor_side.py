@@ -1,6 +1,6 @@
 """The mentor -> mentee fit: mentors' wishes, the rule that combines both sides, and its absence.
 
-TokenEncoder: "k0".."k63" are orthogonal unit vectors (distinct tokens: similarity 0.5).
+TokenEncoder: "k0".."k63" are orthogonal unit vectors (distinct tokens: similarity 0.05).
 """
 
 from __future__ import annotations
@@ -104,8 +104,8 @@ def test_wishes_parts_and_the_combined_score_by_hand() -> None:
     ]
     options = ScoringOptions(weights=SKILLS, mentor_side_weight=0.25)
     c = build_compatibility([ann], mentors, options, tokens())
-    # topics: k0 -> k0 (1), k1 -> k0 (0.5): 0.75; stage 1; industry 0; languages missing
-    fit = W["topics"] * 0.75 + W["career_stage"] * 1 + W["industry"] * 0
+    # topics: k0 -> k0 (1), k1 -> k0 (0.05): 0.525; stage 1; industry 0; languages missing
+    fit = W["topics"] * 0.525 + W["career_stage"] * 1 + W["industry"] * 0
     assert c.facets[MENTOR_FACET][0, 1] == pytest.approx(fit)
     assert np.isnan(c.facets[MENTOR_FACET][0, 0])  # "plain" gave no wishes: missing, adds 0
     assert dict(c.weights) == {
@@ -122,12 +122,12 @@ def test_wishes_parts_and_the_combined_score_by_hand() -> None:
     assert c.facet_coverage(MENTOR_FACET, 0, 1) == pytest.approx(0.8)  # languages not given
     assert c.coverage(0, 1) == pytest.approx(0.75 + 0.25 * 0.8)
     assert c.mentor_side_parts(0, 1) == {
-        "topics": pytest.approx(0.75),
+        "topics": pytest.approx(0.525),
         "career_stage": 1.0,
         "industry": 0.0,
         "languages": None,
     }
-    assert c.topic_pairs(0, 1) == [("k0", "k0", 1.0), ("k1", "k0", 0.5)]
+    assert c.topic_pairs(0, 1) == [("k0", "k0", 1.0), ("k1", "k0", pytest.approx(0.05))]
 
 
 def test_wishes_change_the_order_only_when_given() -> None:
@@ -155,13 +155,13 @@ def test_a_weak_wish_fit_beats_no_wishes_and_a_failed_one_ties() -> None:
     mentors = [
         Profile("none", skills=("k0",)),
         Profile("failed", skills=("k0",), wishes=Wishes(career_stages=("senior",))),
-        Profile("weak", skills=("k0",), wishes=Wishes(topics=("k9",))),  # similarity 0.5
+        Profile("weak", skills=("k0",), wishes=Wishes(topics=("k9",))),  # similarity 0.05
     ]
     c = build_compatibility([ann], mentors, ScoringOptions(weights=SKILLS), tokens())
     none, failed, weak = c.scores[0].tolist()
     assert none == failed == pytest.approx(0.75)  # both add 0 on the mentor side ...
     assert c.coverage(0, 1) > c.coverage(0, 0)  # ... but only one was compared
-    assert weak == pytest.approx(0.75 + 0.25 * W["topics"] * 0.5) and weak > none
+    assert weak == pytest.approx(0.75 + 0.25 * W["topics"] * 0.05) and weak > none
 
 
 def test_mentor_side_weight_one_leaves_only_the_mentor_side() -> None:
@@ -180,7 +180,7 @@ def test_explanation_lists_the_topic_pairs() -> None:
     assert e.mentor_side is not None
     assert [(t.wanted, t.offered, t.similarity) for t in e.mentor_side.topic_pairs] == [
         ("k1", "k1", 1.0),
-        ("k0", "k1", 0.5),
+        ("k0", "k1", pytest.approx(0.05)),
     ]
 
 

@@ -124,7 +124,11 @@ class _State:
             for i in range(n)
             if problem.demand[i] > 1 and any(k == "skill" for k, _ in comp.wanted(i))
         ]
-        self.cover = {i: np.nan_to_num(comp.skill_cover(i), nan=0.0) for i in self.eligible}
+        # float64, so that a move's gain and the objective agree to ~1e-15 (float32 rounding
+        # of 1e-8 would let equal sets look better than each other and cycle)
+        self.cover = {
+            i: np.nan_to_num(comp.skill_cover(i).astype(np.float64), nan=0.0) for i in self.eligible
+        }
 
     def mentors_of(self, i: int) -> list[int]:
         return sorted(self.of.get(i, ()))
