@@ -59,7 +59,7 @@ from matchsvc.scoring._options import (
     normalized_weights,
 )
 from matchsvc.scoring._validate import validate_people
-from matchsvc.scoring._wishes import MentorSide, mentor_facet, mentor_side
+from matchsvc.scoring._wishes import NO_MENTOR_SIDE, MentorSide, mentor_facet, mentor_side
 from matchsvc.scoring.cache import Embedder, normalize_text
 
 __all__ = [
@@ -394,6 +394,7 @@ def _side(
 ) -> _Side:
     n = len(people)
     skills, languages, goal_rows, topic_rows = [], [], [], []
+    split: dict[str, tuple[int, ...]] = {}  # goal text -> theme rows: goals repeat
     goals = np.empty(n, dtype=np.int64)
     styles = np.empty(n, dtype=np.int64)
     codes = np.empty(n, dtype=np.int64)
@@ -402,11 +403,13 @@ def _side(
         skills.append(_rows(table, person.skills))
         goals[i] = table.add(person.goals)
         if themes:
-            parts = goal_themes(person.goals) if goals[i] >= 0 else []
-            # One theme is the goal itself: no new text to embed.
-            goal_rows.append(
-                (int(goals[i]),) if len(parts) == 1 else tuple(table.add(t) for t in parts)
-            )
+            rows = split.get(person.goals)
+            if rows is None:
+                parts = goal_themes(person.goals) if goals[i] >= 0 else []
+                # One theme is the goal itself: no new text to embed.
+                rows = (int(goals[i]),) if len(parts) == 1 else tuple(map(table.add, parts))
+                split[person.goals] = rows
+            goal_rows.append(rows)
         styles[i] = table.add(comm.style)
         languages.append(frozenset(code.lower() for code in comm.languages))
         mask = sum(1 << CHANNELS.index(c) for c in set(comm.channels))
@@ -677,11 +680,13 @@ def build_compatibility(
             blank_missing(value, evidence[crit.name])
             facets[crit.name] = value
 
-    side, wish_ev = mentor_side(mentees, mentors, left.skills, left.languages, right.topics)
-    applies = wishes_given and bool(
-        np.bitwise_or.reduce(wish_ev.mentees, initial=0)
-        & np.bitwise_or.reduce(wish_ev.mentors, initial=0)
-    )
+    side, applies = NO_MENTOR_SIDE, False
+    if wishes_given:
+        side, wish_ev = mentor_side(mentees, mentors, left.skills, left.languages, right.topics)
+        applies = bool(
+            np.bitwise_or.reduce(wish_ev.mentees, initial=0)
+            & np.bitwise_or.reduce(wish_ev.mentors, initial=0)
+        )
     weights = dict(base)
     if applies:
         facets[MENTOR_FACET] = mentor_facet(vectors, left.skills, left.languages, side, wish_ev)

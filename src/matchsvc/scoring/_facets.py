@@ -60,12 +60,13 @@ def cosine_to_unit(cos: NDArray[np.float32]) -> NDArray[np.float32]:
     rounding. Exact at the ends: -1 -> 0, 1 -> 1. Returns its argument, changed.
     """
     eps = np.float32(COSINE_FLOOR)
-    one = np.float32(1.0)
-    np.clip(cos, -1.0, 1.0, out=cos)
-    negative = cos < 0
-    low = eps * (one + cos[negative])  # few: MiniLM rarely gives negative cosines
-    cos += eps * (one - cos)
-    cos[negative] = low
+    cos *= np.float32(1.0) - eps  # the c >= 0 branch, c + eps (1 - c), on every cell ...
+    cos += eps
+    negative = cos < eps  # ... then the few cells with c < 0 (MiniLM rarely gives them)
+    if negative.any():
+        c = (cos[negative] - eps) / (np.float32(1.0) - eps)
+        cos[negative] = eps * (np.float32(1.0) + c)
+    np.clip(cos, 0.0, 1.0, out=cos)
     return cos
 
 

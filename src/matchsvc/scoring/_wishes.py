@@ -21,7 +21,7 @@ from matchsvc.scoring._evidence import (
 from matchsvc.scoring._facets import skills_facet
 from matchsvc.scoring.cache import normalize_text
 
-__all__ = ["WISHES_BLEND", "MentorSide", "mentor_facet", "mentor_side"]
+__all__ = ["NO_MENTOR_SIDE", "WISHES_BLEND", "MentorSide", "mentor_facet", "mentor_side"]
 
 WISHES_BLEND: Mapping[str, float] = MappingProxyType(
     {"topics": 0.4, "career_stage": 0.2, "industry": 0.2, "languages": 0.2}
@@ -55,6 +55,10 @@ class MentorSide:
     mentor_industries: tuple[frozenset[str], ...]
     mentor_languages: tuple[frozenset[str], ...]
     mentor_topics: tuple[tuple[int, ...], ...]
+
+
+NO_MENTOR_SIDE = MentorSide((), (), (), (), (), ())
+"""What a request without any mentor wish keeps (nothing: the facet does not apply)."""
 
 
 def _label(text: str) -> str:
