@@ -355,6 +355,10 @@ def explain_pair(
     )
 
 
+Cover = list[tuple[str, str, str, float]]
+"""What :meth:`~matchsvc.scoring.Compatibility.cover` returns for one pair."""
+
+
 def focus_areas(
     comp: Compatibility,
     i: int,
@@ -362,14 +366,16 @@ def focus_areas(
     *,
     threshold: float = COVER_THRESHOLD,
     top: int = FOCUS_TOP,
+    cover: Cover | None = None,
 ) -> tuple[FocusArea, ...]:
     """What mentee i and mentor j could work on: the mentee's wanted skills and goal themes
     (:meth:`~matchsvc.scoring.Compatibility.wanted`) whose closest mentor skill has similarity
     ``>= threshold``, best first (ties: skills before goal themes, then by text), at most
-    ``top``. Empty when the mentor lists no skills or nothing is covered."""
+    ``top``. Empty when the mentor lists no skills or nothing is covered. ``cover``: the
+    pair's ``comp.cover(i, j)`` when the caller has it already."""
     items = [
         FocusArea(kind, wanted, offered, sim)  # type: ignore[arg-type]
-        for kind, wanted, offered, sim in comp.cover(i, j)
+        for kind, wanted, offered, sim in (comp.cover(i, j) if cover is None else cover)
         if sim >= threshold
     ]
     items.sort(key=lambda f: (-f.similarity, f.kind != "skill", f.skill, f.mentor_skill))
@@ -381,28 +387,32 @@ def mentee_gaps(
     loads: SlotHolders,
     *,
     threshold: float = COVER_THRESHOLD,
+    covers: Mapping[tuple[int, int], Cover] | None = None,
 ) -> tuple[MenteeGaps, ...]:
     """One :class:`MenteeGaps` per mentee, in mentee order: which wanted skills none of the
-    mentors ``loads`` assigns to them covers at ``threshold`` or above."""
+    mentors ``loads`` assigns to them covers at ``threshold`` or above. Among equally close
+    mentors the first in mentor order is named. ``covers``: ``comp.cover(i, j)`` of the
+    assigned pairs when the caller has them already."""
     out = []
     for i, mentee_id in enumerate(comp.mentee_ids):
-        mine = np.array(sorted(loads.by_mentee.get(i, ())), dtype=np.int64)
+        mine = sorted(loads.by_mentee.get(i, ()))
         skills = [text for kind, text in comp.wanted(i) if kind == "skill"]
-        gaps: list[SkillGap] = []
-        if skills:
-            cover = comp.skill_cover(i, mine)  # (skills, assigned mentors), NaN = no skills
-            for s, skill in enumerate(skills):
-                row = cover[s]
-                known = ~np.isnan(row)
-                best = int(np.argmax(np.where(known, row, -np.inf))) if known.any() else -1
-                value = float(row[best]) if best >= 0 else None
-                if value is None or value < threshold:
-                    mentor = comp.mentor_ids[int(mine[best])] if best >= 0 else None
-                    gaps.append(SkillGap(skill, value, mentor))
+        best: list[tuple[float, str] | None] = [None] * len(skills)
+        for j in mine:
+            cover = comp.cover(i, j) if covers is None else covers[(i, j)]
+            for s, (_, _, _, sim) in enumerate(cover[: len(skills)]):
+                current = best[s]
+                if current is None or sim > current[0]:
+                    best[s] = (sim, comp.mentor_ids[j])
+        gaps = [
+            SkillGap(skill, None, None) if b is None else SkillGap(skill, b[0], b[1])
+            for skill, b in zip(skills, best, strict=True)
+            if b is None or b[0] < threshold
+        ]
         out.append(
             MenteeGaps(
                 mentee_id=mentee_id,
-                mentors=tuple(comp.mentor_ids[j] for j in mine.tolist()),
+                mentors=tuple(comp.mentor_ids[j] for j in mine),
                 wanted=len(skills),
                 covered=len(skills) - len(gaps),
                 gaps=tuple(gaps),

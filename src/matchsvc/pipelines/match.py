@@ -245,8 +245,10 @@ def _explain(
 ) -> tuple[tuple[MatchedPair, ...], tuple[UnmatchedReason, ...], tuple[MenteeGaps, ...]]:
     """The matched pairs (explained when ``options.explain``), the unmatched mentees' reasons
     and each mentee's gaps (when explained)."""
-    comp, explain = problem.comp, options.explain
+    comp, explain, threshold = problem.comp, options.explain, options.cover_threshold
     holders = SlotHolders(result.pairs, result.scores, problem.shape[1])
+    pairs = [(int(i), int(j)) for i, j in result.pairs.tolist()]
+    covers = {pair: comp.cover(*pair) for pair in pairs} if explain else {}
     matches = tuple(
         MatchedPair(
             mentee_id=comp.mentee_ids[i],
@@ -255,12 +257,14 @@ def _explain(
             explanation=explain_pair(problem, holders, i, j) if explain else None,
             coverage=comp.coverage(i, j),
             focus_areas=(
-                focus_areas(comp, i, j, threshold=options.cover_threshold) if explain else ()
+                focus_areas(comp, i, j, threshold=threshold, cover=covers[(i, j)])
+                if explain
+                else ()
             ),
         )
-        for (i, j), s in zip(result.pairs.tolist(), result.scores.tolist(), strict=True)
+        for (i, j), s in zip(pairs, result.scores.tolist(), strict=True)
     )
-    gaps = mentee_gaps(comp, holders, threshold=options.cover_threshold) if explain else ()
+    gaps = mentee_gaps(comp, holders, threshold=threshold, covers=covers) if explain else ()
     return matches, tuple(unmatched_reasons(problem, holders, result.unmatched)), gaps
 
 

@@ -258,20 +258,21 @@ class Compatibility:
         """For each wanted text row, the closest offered row: (wanted, offered, similarity)."""
         if not wanted or not offered:
             return []
-        sims = cosine_to_unit(
-            self._skill_vectors[list(wanted)] @ self._skill_vectors[list(offered)].T
-        )
+        vectors, texts = self._skill_vectors, self._texts
+        sims = cosine_to_unit(vectors[list(wanted)] @ vectors[list(offered)].T)
         best = sims.argmax(axis=1)  # first of equal maxima: the one listed first
+        values = sims[np.arange(best.size), best].tolist()
         return [
-            (self._texts[s], self._texts[offered[b]], float(sims[r, b]))
-            for r, (s, b) in enumerate(zip(wanted, best, strict=True))
+            (texts[s], texts[offered[b]], v)
+            for s, b, v in zip(wanted, best.tolist(), values, strict=True)
         ]
 
     def skill_pairs(self, i: int, j: int, k: int = 3) -> list[tuple[str, str, float]]:
         """The ``k`` best (mentee skill, mentor skill, similarity) pairs of mentee i, mentor j.
 
         Each mentee skill is paired with its closest mentor skill (the term the skills facet
-        averages, on the same ``(1 + cos) / 2`` scale; among equally close mentor skills the one
+        averages, on the same scale (:func:`~matchsvc.scoring.cosine_to_unit`); among equally
+        close mentor skills the one
         listed first); the list is sorted by similarity, highest first, ties by the skill texts.
         Skills appear normalised (see :func:`~matchsvc.scoring.normalize_text`). Empty when
         either person lists no skills.
@@ -302,7 +303,7 @@ class Compatibility:
 
     def skill_cover(self, i: int, mentors: NDArray[np.int64] | None = None) -> NDArray[np.float32]:
         """``(len(skills of i), len(mentors))`` float32: how well each mentor covers each
-        skill mentee i wants (the closest mentor skill, ``(1 + cos) / 2``); NaN for a mentor
+        skill mentee i wants (the closest mentor skill, on the facets' scale); NaN for a mentor
         who lists no skills. ``mentors``: column indices (default: all, in order)."""
         cols = np.arange(self.shape[1]) if mentors is None else np.asarray(mentors)
         wanted = list(self._mentee_skills[i])
