@@ -10,8 +10,9 @@ demand > 1 who list skills, ``X_i`` the mentors mentee ``i`` gets, and
 
     cov_i(S) = mean over the mentee's skills s of max_{j in S} c[i, s, j]
 
-the share of the mentee's skills the *set* covers (``c[i, s, j]``: the mentor's closest skill to
-``s``, on the ``(1 + cos) / 2`` scale; 0 for a mentor who lists no skills). ``cov_i`` is a
+the share of the mentee's skills the *set* covers (``c[i, s, j]``: the similarity of the
+mentor's closest skill to ``s``, on the facets' scale, :func:`~matchsvc.scoring.cosine_to_unit`;
+0 for a mentor who lists no skills). ``cov_i`` is a
 facility-location function: a second mentor who covers the same skills as the first adds
 nothing, one who covers the others adds their share. ``gamma`` is the caller's
 ``complementary_weight`` (default 1: a mentee's whole skill list covered is worth one perfect
@@ -35,8 +36,8 @@ Guarantees (each checked by the tests):
   within capacity, every mentee within demand, only allowed pairs; with ``fair`` no pair scores
   below the plain optimum's lowest pair (a take-over may move a pair to a mentee who had none,
   so which mentees are matched can change, never how many pairs);
-* ``F(result) >= F(X0)``: the coverage gained is never bought with a larger loss of total
-  score than ``gamma`` times the coverage gain;
+* ``F(result) >= F(X0)``: the total score given up is at most ``gamma`` times the coverage
+  gained (summed over ``M``);
 * no constant-factor approximation is claimed. Instead each run reports an upper bound on the
   best ``F``: ``UB = T + gamma * sum_{i in M} mean_s max_{j allowed} c[i, s, j]``, where ``T`` is
   the maximum total over assignments with that many pairs (the plain ``total`` optimum), and

@@ -7,7 +7,10 @@ that either person left empty is *missing* for that pair: nothing was compared, 
 :attr:`Compatibility.facets` is NaN and it adds 0 to the score. Real evidence, however weak, adds
 ``weight * value >= 0``. So
 
-* missing evidence never outranks real evidence: a pair's score can only grow when data is added;
+* missing evidence never outranks real evidence: with the weights fixed, a pair's score can only
+  grow when data is added (the one step that changes the weights: the first mentor wish that can
+  be compared switches the mentor side on for the whole request, see
+  :attr:`ScoringOptions.mentor_side_weight`);
 * a profile with no data at all (only an id) scores exactly 0 with everybody;
 * the score stays linear in the weights: ``score = sum_f weights[f] * nan_to_0(facets[f])``, and
   each pair's :meth:`Compatibility.coverage` is the sum of the weights of the evidence present
@@ -74,7 +77,7 @@ COMMUNICATION_BLEND: Mapping[str, float] = MappingProxyType(
 )
 """How the communication facet mixes its parts (the weights sum to 1).
 
-* ``style``: ``(1 + cos) / 2`` of the two style texts.
+* ``style``: similarity of the two style texts (:func:`~matchsvc.scoring.cosine_to_unit`).
 * ``channels``: Jaccard index of the channel sets.
 * ``frequency``: 1 for the same frequency, 0.5 one step apart (weekly/biweekly), 0 two apart.
 * ``availability``: ``min(1, overlap_hours / options.overlap_target_hours)``.
@@ -590,8 +593,8 @@ def build_compatibility(
     (skills, goals and their themes, styles, mentors' wish topics) are embedded in ONE
     ``embedder.embed`` call, each once.
 
-    Facets, each ``(n, m)`` in [0, 1] or NaN (missing), cosines mapped by ``(1 + cos) / 2``
-    (:func:`~matchsvc.scoring.cosine_to_unit`):
+    Facets, each ``(n, m)`` in [0, 1] or NaN (missing), cosines mapped by
+    :func:`~matchsvc.scoring.cosine_to_unit` (strictly increasing, 0.05 for unrelated texts):
 
     * ``skills``: mean over the mentee's skills of the best similarity to any of the mentor's
       skills (coverage); missing when either lists no skills.

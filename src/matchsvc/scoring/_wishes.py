@@ -31,7 +31,7 @@ WISHES_BLEND: Mapping[str, float] = MappingProxyType(
 Each compares the mentor's :class:`~matchsvc.profiles.Wishes` with the mentee's profile:
 
 * ``topics``: for each skill the mentee wants, the closest topic the mentor wants to mentor on
-  (``(1 + cos) / 2``), averaged over the mentee's skills: the share of the mentee's needs the
+  (the facets' cosine map), averaged over the mentee's skills: the share of the mentee's needs the
   mentor would like to work on (the skills facet's kernel, with the wish topics as the offer).
 * ``career_stage``: 1 when the mentee's ``career_stage`` is one the mentor lists, else 0.
 * ``industry``: 1 when the mentee's ``industry`` is one the mentor lists, else 0.
