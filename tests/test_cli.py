@@ -422,6 +422,29 @@ def test_recommend_csv_rows(cli: typer.Typer, tmp_path: Path) -> None:
     assert [r["rank"] for r in ana] == ["1", "2"]
     assert float(ana[0]["score"]) >= float(ana[1]["score"])
     assert [r["mentor_id"] for r in rows if r["mentee_id"] == "gabriel"] == [""]
+    assert list(rows[0])[:6] == [
+        "mentee_id",
+        "rank",
+        "mentor_id",
+        "score",
+        "coverage",
+        "remaining_capacity",
+    ]
+    assert list(rows[0])[-2:] == ["focus_areas", "summary"]
+    assert any(r["focus_areas"] for r in rows)
+    body = json.loads(invoke_json(cli, tmp_path, args))
+    first = body["results"][0]["recommendations"][0]
+    assert float(rows[0]["coverage"]) == first["coverage"]
+    assert rows[0]["focus_areas"] == "; ".join(
+        f"{f['skill']} ~ {f['mentor_skill']} ({f['similarity']:.2f})" for f in first["focus_areas"]
+    )
+
+
+def invoke_json(cli: typer.Typer, tmp_path: Path, args: list[object]) -> str:
+    out = tmp_path / "recs.json"
+    result = invoke(cli, "recommend", *args, "--top-n", "2", "--include-full", "--out", out)
+    assert result.exit_code == 0, result.output
+    return out.read_text()
 
 
 def test_recommend_top_n_is_validated_by_the_api_model(cli: typer.Typer, tmp_path: Path) -> None:
