@@ -53,3 +53,37 @@ class TokenEncoder:
         for row, text in enumerate(texts):
             out[row, int(text.strip().lstrip("k"))] = 1.0
         return out
+
+
+class WindowEncoder(FakeEncoder):
+    """A :class:`FakeEncoder` that reads at most ``max_tokens`` words of a text, as the real
+    model reads at most 256 tokens, and records every text it was sent (``sent``).
+
+    One word is one token, so it is a :class:`~matchsvc.scoring.encoder.TokenCounter`: the
+    embedding cache encodes a longer text in pieces and pools them.
+    """
+
+    def __init__(self, dim: int = 64, max_tokens: int = 10) -> None:
+        super().__init__(dim)
+        self.model_id = f"fake-window-{dim}-{max_tokens}"
+        self.max_tokens = max_tokens
+        self.sent: list[str] = []
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(t.split()) for t in texts]
+
+    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        self.sent.extend(texts)
+        return super().encode([" ".join(t.split()[: self.max_tokens]) for t in texts])
+
+
+class Blind:
+    """An encoder wrapper that hides the token counter: texts go to the model whole."""
+
+    def __init__(self, inner: FakeEncoder) -> None:
+        self.inner = inner
+        self.model_id = inner.model_id
+        self.dim = inner.dim
+
+    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        return self.inner.encode(texts)

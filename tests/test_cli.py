@@ -168,12 +168,13 @@ def test_jsonl_output_is_the_body_line_by_line(cli: typer.Typer, tmp_path: Path)
     body = json.loads((tmp_path / "r.json").read_text())
     lines = [json.loads(line) for line in (tmp_path / "r.jsonl").read_text().splitlines()]
     kinds = [line.pop("type") for line in lines]
-    assert kinds == ["match"] * 6 + ["unmatched"] + ["mentor"] * 4 + ["summary"]
+    assert kinds == ["match"] * 6 + ["unmatched"] + ["mentor"] * 4 + ["mentee"] * 7 + ["summary"]
     rebuilt = {
         "matches": lines[:6],
         "unmatched": lines[6:7],
         "mentors": lines[7:11],
-        "summary": lines[11],
+        "mentees": lines[11:18],
+        "summary": lines[18],
     }
     assert without_timings(rebuilt) == without_timings(body)
 
@@ -189,13 +190,17 @@ def test_csv_output_has_a_row_per_match_then_the_unmatched(
         "mentee_id",
         "mentor_id",
         "score",
+        "coverage",
         "contribution.skills",
         "contribution.goals",
         "contribution.communication",
         "contribution.same_industry",
+        "focus_areas",
+        "gaps",
         "unmatched_reason",
         "summary",
     ]
+    gaps = {g["mentee_id"]: g for g in body["mentees"]}
     for row, m in zip(rows, body["matches"], strict=False):
         assert (row["mentee_id"], row["mentor_id"]) == (m["mentee_id"], m["mentor_id"])
         assert float(row["score"]) == m["score"]  # full precision, not rounded
@@ -204,6 +209,11 @@ def test_csv_output_has_a_row_per_match_then_the_unmatched(
             assert float(row[f"contribution.{name}"]) == share["contribution"]
         assert sum(float(row[f"contribution.{n}"]) for n in facets) == pytest.approx(m["score"])
         assert row["summary"] == m["explanation"]["summary"]
+        assert float(row["coverage"]) == m["coverage"]
+        assert row["focus_areas"] == "; ".join(
+            f"{f['skill']} ~ {f['mentor_skill']} ({f['similarity']:.2f})" for f in m["focus_areas"]
+        )
+        assert row["gaps"] == "; ".join(g["skill"] for g in gaps[m["mentee_id"]]["gaps"])
         assert row["unmatched_reason"] == ""
     assert len(rows) == 7
     assert rows[6]["mentee_id"] == "gabriel" and rows[6]["mentor_id"] == ""
@@ -412,6 +422,29 @@ def test_recommend_csv_rows(cli: typer.Typer, tmp_path: Path) -> None:
     assert [r["rank"] for r in ana] == ["1", "2"]
     assert float(ana[0]["score"]) >= float(ana[1]["score"])
     assert [r["mentor_id"] for r in rows if r["mentee_id"] == "gabriel"] == [""]
+    assert list(rows[0])[:6] == [
+        "mentee_id",
+        "rank",
+        "mentor_id",
+        "score",
+        "coverage",
+        "remaining_capacity",
+    ]
+    assert list(rows[0])[-2:] == ["focus_areas", "summary"]
+    assert any(r["focus_areas"] for r in rows)
+    body = json.loads(invoke_json(cli, tmp_path, args))
+    first = body["results"][0]["recommendations"][0]
+    assert float(rows[0]["coverage"]) == first["coverage"]
+    assert rows[0]["focus_areas"] == "; ".join(
+        f"{f['skill']} ~ {f['mentor_skill']} ({f['similarity']:.2f})" for f in first["focus_areas"]
+    )
+
+
+def invoke_json(cli: typer.Typer, tmp_path: Path, args: list[object]) -> str:
+    out = tmp_path / "recs.json"
+    result = invoke(cli, "recommend", *args, "--top-n", "2", "--include-full", "--out", out)
+    assert result.exit_code == 0, result.output
+    return out.read_text()
 
 
 def test_recommend_top_n_is_validated_by_the_api_model(cli: typer.Typer, tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from matchsvc.profiles import Availability, Communication, Profile
 from matchsvc.scoring import EmbeddingCache, ScoringOptions
 from tests.fakes import TokenEncoder
 
-WEIGHTS = MappingProxyType({"skills": 0.6, "goals": 0.4})
+WEIGHTS = MappingProxyType({"skills": 0.8, "goals": 0.2})
 
 
 def person(pid: str, skills: list[int], goal: int | None = None, **extra: object) -> Profile:
@@ -47,8 +47,9 @@ def holders(p: MatchProblem, pairs: list[tuple[int, int]]) -> SlotHolders:
 
 
 EN = Communication(languages=("en",))
-# Skills coverage (0.6) + goal cosine (0.4; an empty goal scores the neutral 0.5).
-# ann: x 0.6*1 + 0.4*1 = 1.0, y 0.6*0.5 + 0.4*1 = 0.7, z 0.6*0.5 + 0.4*0.5 = 0.5; bob: x 0.6.
+# Skills coverage (0.8) + goal similarity (0.2; an empty goal is missing and adds 0). Distinct
+# tokens are orthogonal (cosine 0, similarity 0.05). ann: x 0.8*1 + 0.2*1 = 1.0,
+# y 0.8*0.525 + 0.2*1 = 0.62, z 0.8*0.525 + 0 = 0.42; bob: x 0.8*1 + 0.2*0.05 = 0.81.
 MENTEES = [person("ann", [0, 1], goal=9, communication=EN), person("bob", [0], goal=8)]
 MENTORS = [
     person("x", [0, 1], goal=9, capacity=1, communication=EN),
@@ -61,15 +62,22 @@ def test_facet_shares_add_up_to_the_score_and_rank_counts_better_mentors() -> No
     p = problem(MENTEES, MENTORS)
     e = explain_pair(p, holders(p, [(0, 1)]), 0, 1)
     assert set(e.facets) == {"skills", "goals", "communication"}
-    assert e.facets["skills"].similarity == pytest.approx(0.5)
-    assert e.facets["skills"].contribution == pytest.approx(0.6 * 0.5)
+    assert e.facets["skills"].similarity == pytest.approx(0.525)
+    assert e.facets["skills"].contribution == pytest.approx(0.8 * 0.525)
     assert e.facets["communication"].weight == 0.0
+    # nobody gave a communication field: missing, not a made-up similarity
+    comm = e.facets["communication"]
+    assert comm.missing and comm.similarity is None and comm.contribution == 0.0
+    assert comm.coverage == 0.0 and not e.facets["skills"].missing
     assert sum(f.contribution for f in e.facets.values()) == pytest.approx(float(p.scores[0, 1]))
+    assert float(p.scores[0, 1]) == pytest.approx(0.62)
+    assert e.coverage == pytest.approx(1.0)  # skills and goals compared; communication weighs 0
+    assert e.mentee_fit == pytest.approx(0.62) and e.mentor_side is None
     assert (e.rank, e.feasible_mentors) == (2, 3)
     assert e.shared_languages == () and e.overlap_hours is None
     assert [(s.wanted, s.offered, s.similarity) for s in e.skill_pairs] == [
         ("k1", "k1", pytest.approx(1.0)),
-        ("k0", "k1", pytest.approx(0.0)),
+        ("k0", "k1", pytest.approx(0.05)),
     ]
 
 
@@ -78,10 +86,10 @@ def test_best_not_given_names_the_full_mentor_and_who_holds_it() -> None:
     slots = holders(p, [(0, 1), (1, 0)])  # bob holds x's only slot
     e = explain_pair(p, slots, 0, 1)
     assert e.best_not_given == ForgoneMentor(
-        "x", pytest.approx(1.0), "at_capacity", (Holder("bob", pytest.approx(0.6)),)
+        "x", pytest.approx(1.0), "at_capacity", (Holder("bob", pytest.approx(0.81)),)
     )
-    assert "Better-scoring x (1.00) was full (bob 0.60)" in e.summary
-    assert e.summary.startswith("y is ann's choice 2 of 3 feasible mentors (score 0.70)")
+    assert "Better-scoring x (1.00) was full (bob 0.81)" in e.summary
+    assert e.summary.startswith("y is ann's choice 2 of 3 feasible mentors (score 0.62)")
 
 
 def test_a_better_mentor_with_room_is_a_lower_total_choice() -> None:
@@ -128,7 +136,7 @@ def test_unmatched_capacity_exhausted_lists_the_best_full_mentors() -> None:
     assert (reason.mentee_id, reason.unmet, reason.reason) == ("cat", 1, "capacity_exhausted")
     assert reason.feasible_mentors == 2
     assert [b.mentor_id for b in reason.best_mentors] == ["x", "y"]
-    # no goals anywhere: 0.4 * 0.5 = 0.2 on top of the skills share
+    # no goals anywhere: the goals facet is missing and adds 0 to the skills share
     assert reason.best_mentors[0].held_by == (Holder("ann", pytest.approx(0.8)),)
     assert unmatched_summary(reason) == (
         "cat still needs 1 mentor: all 2 feasible mentors are full; the best, x (0.80), is held "
@@ -137,14 +145,14 @@ def test_unmatched_capacity_exhausted_lists_the_best_full_mentors() -> None:
 
 
 def test_unmatched_below_min_score_reports_the_best_score() -> None:
-    # x: 0.6 * 0.5 + 0.2 = 0.5; y: 0 + 0.2
+    # x: 0.8 * 0.525 + 0 (no goals) = 0.42; y: 0.8 * 0.05 = 0.04
     p = problem([person("ann", [0, 1])], [person("x", [0]), person("y", [5])], min_score=0.6)
     (reason,) = unmatched_reasons(p, holders(p, []), np.array([1]))
     assert reason.reason == "below_min_score"
-    assert reason.best_score == pytest.approx(0.5)
+    assert reason.best_score == pytest.approx(0.42)
     assert reason.removed_by["min_score"] == 2
     assert unmatched_summary(reason) == (
-        "ann still needs 1 mentor: every feasible mentor scores below min_score (best 0.50)."
+        "ann still needs 1 mentor: every feasible mentor scores below min_score (best 0.42)."
     )
 
 

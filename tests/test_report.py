@@ -376,3 +376,20 @@ def test_an_unfinished_job_has_no_report_yet(tmp_path: Path) -> None:
         assert response.status_code == 409
         assert response.json()["type"] == "urn:matchsvc:problem:job-not-finished"
         slow.delete(f"/jobs/{job_id}")
+
+
+def test_a_missing_facet_reads_missing_in_the_examples(client: TestClient) -> None:
+    # Default weights and no goals or communication anywhere: both facets are missing.
+    people = {
+        "mentees": [{"id": f"e{i}", "skills": [f"k{i % 3}"]} for i in range(6)],
+        "mentors": [{"id": f"m{j}", "skills": ["k0", "k1", "k2"], "capacity": 3} for j in range(2)],
+    }
+    matched = client.post("/match", json=people)
+    assert matched.status_code == 200, matched.text
+    audited = client.post("/audit", json={**people, "match": matched.json()})
+    assert audited.status_code == 200, audited.text
+    html = render_report(
+        schemas.AuditResponse.model_validate(audited.json()),
+        schemas.MatchResponse.model_validate(matched.json()),
+    )
+    assert "goals missing × 0.30" in html and "communication missing × 0.20" in html

@@ -43,6 +43,11 @@ PAIRS: list[tuple[type, type[BaseModel], set[str]]] = [
     (audit.HistoryAudit, schemas.HistoryAudit, set()),
     (audit.CohortRatings, schemas.CohortRatings, set()),
     (audit.HistoryPair, schemas.HistoryPairIn, set()),
+    (explain.MentorSide, schemas.MentorSide, set()),
+    (explain.FocusArea, schemas.FocusArea, set()),
+    (explain.SkillGap, schemas.SkillGap, set()),
+    (explain.MenteeGaps, schemas.MenteeGaps, set()),
+    (pipelines.ComplementarySummary, schemas.ComplementarySummary, set()),
     # the reason's evidence is nested under ``detail``
     (
         explain.UnmatchedReason,
@@ -89,3 +94,14 @@ def test_an_unmatched_body_converts_back_to_its_core_reason() -> None:
         None,
     )
     assert schemas.unmatched_out(reason).to_core() == reason
+
+
+def test_every_profile_field_has_its_request_field() -> None:
+    from matchsvc import profiles
+
+    for core, model in (
+        (profiles.Profile, schemas.Profile),
+        (profiles.Wishes, schemas.Wishes),
+        (profiles.Communication, schemas.Communication),
+    ):
+        assert {f.name for f in dataclasses.fields(core)} == set(model.model_fields), core

@@ -40,7 +40,7 @@ from matchsvc.pipelines import (
 )
 from matchsvc.profiles import Profile
 from matchsvc.scoring import Compatibility, EmbeddingCache, ScoringOptions
-from matchsvc.scoring.encoder import Encoder, bundled_model_path, load_encoder
+from matchsvc.scoring.encoder import Encoder, TokenCounter, bundled_model_path, load_encoder
 
 __all__ = ["Engine"]
 
@@ -79,11 +79,13 @@ class Engine:
         _warm_up_solvers()
         path = self.settings.data_dir / CACHE_FILE if self.settings.embedding_cache else None
         self._encoder = encoder
+        tokens = encoder if isinstance(encoder, TokenCounter) else None  # long texts in pieces
         self._cache = EmbeddingCache(
             BudgetedEncoder(encoder),
             path,
             ttl_seconds=self.settings.embedding_cache_ttl_seconds,
             max_entries=self.settings.embedding_cache_max_entries,
+            tokens=tokens,
         )
         self._loaded.set()
 
@@ -174,10 +176,19 @@ class Engine:
                         "(MATCHSVC_MAX_SKILLS)",
                         field=f"{side}[{i}].skills",
                     )
+                if len(p.wishes.topics) > s.max_skills:
+                    raise LimitExceededError(
+                        f"{side}[{i}] lists {len(p.wishes.topics)} wish topics; the limit is "
+                        f"{s.max_skills} (MATCHSVC_MAX_SKILLS)",
+                        field=f"{side}[{i}].wishes.topics",
+                    )
                 texts = {
                     "goals": p.goals,
                     "communication.style": p.communication.style,
+                    "career_stage": p.career_stage,
+                    "industry": p.industry,
                     **{f"skills[{k}]": skill for k, skill in enumerate(p.skills)},
+                    **{f"wishes.topics[{k}]": topic for k, topic in enumerate(p.wishes.topics)},
                 }
                 for name, text in texts.items():
                     if len(text) > s.max_text_length:

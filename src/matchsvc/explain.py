@@ -4,6 +4,16 @@ Pure core (dataclasses out). Every number here is read off the compatibility mat
 assignment, so an explanation is an exact account, not a story: facet contributions sum to the
 score, the "best mentor not given" really was full, and an unmatched reason is checked against
 the constraint mask.
+
+A facet nobody could compare for a pair is shown as ``missing`` (similarity None, contribution 0),
+never as a made-up similarity; each pair states its ``coverage``, the share of the score's weight
+backed by data (:meth:`matchsvc.scoring.Compatibility.coverage`).
+
+**What to work on.** :func:`focus_areas` lists, for a pair, the mentee's wanted skills and goal
+themes that the mentor's skills cover at or above :data:`COVER_THRESHOLD`, best first;
+:func:`mentee_gaps` lists each mentee's wanted skills that none of their assigned mentors covers
+at that level. Similarities are on the scale of every facet
+(:func:`~matchsvc.scoring.cosine_to_unit`).
 """
 
 from __future__ import annotations
@@ -19,28 +29,56 @@ from matchsvc.problem import MatchProblem
 from matchsvc.scoring import Compatibility
 
 __all__ = [
+    "COVER_THRESHOLD",
+    "FOCUS_TOP",
     "Explanation",
     "FacetShare",
+    "FocusArea",
     "ForgoneMentor",
     "Holder",
+    "MenteeGaps",
+    "MentorSide",
+    "SkillGap",
     "SkillMatch",
     "SlotHolders",
     "UnmatchedReason",
     "explain_pair",
+    "focus_areas",
+    "mentee_gaps",
     "unmatched_reasons",
     "unmatched_summary",
 ]
+
+COVER_THRESHOLD = 0.43
+"""A mentor skill *covers* a wanted skill or goal theme at this similarity or above: 0.43 is
+cosine 0.4 on the scale of :func:`~matchsvc.scoring.cosine_to_unit`. Chosen on all-MiniLM-L6-v2
+with hand-picked pairs: related skills ("public speaking" / "presentation skills", "leadership" /
+"team management", "sql" / "databases") have cosines 0.39-0.91, unrelated ones ("python" /
+"apache airflow", "budgeting" / "python") 0.07-0.19. Short skill names are noisy (e.g.
+"frontend" / "react" 0.25), so a gap is a prompt to check, not a verdict; callers can pass
+another threshold."""
+
+FOCUS_TOP = 5
+"""At most this many focus areas per pair."""
 
 ReasonCode = Literal["no_feasible_mentor", "capacity_exhausted", "below_min_score"]
 
 
 @dataclass(frozen=True, slots=True)
 class FacetShare:
-    """One facet's part of a score: ``contribution == weight * similarity``."""
+    """One facet's part of a score: ``contribution == weight * similarity``.
 
-    similarity: float
+    ``missing``: nothing of the facet could be compared (either person left it empty); then
+    ``similarity`` is None and ``contribution`` 0. ``coverage``: the share of the facet that was
+    compared (1 for a plain facet with data, the present parts' blend weight for a blended one,
+    whose ``similarity`` counts its missing parts as 0).
+    """
+
+    similarity: float | None
     weight: float
     contribution: float
+    missing: bool
+    coverage: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +88,61 @@ class SkillMatch:
     wanted: str
     offered: str
     similarity: float
+
+
+@dataclass(frozen=True, slots=True)
+class MentorSide:
+    """The mentor -> mentee side of a pair's score (when the mentor side applies).
+
+    ``fit`` is the mentor facet (None when nothing of it could be compared for this pair),
+    ``weight`` its share ``beta`` of the score: ``score = (1 - weight) * mentee_fit + weight *
+    fit``. ``parts`` gives each wish compared (topics, career_stage, industry, languages; None
+    where missing) and ``topic_pairs`` the mentee's skills closest to the topics the mentor
+    wants to mentor on.
+    """
+
+    fit: float | None
+    weight: float
+    parts: Mapping[str, float | None]
+    topic_pairs: tuple[SkillMatch, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FocusArea:
+    """Something the mentee wants that this mentor covers: ``kind`` is ``"skill"`` (a wanted
+    skill) or ``"goal"`` (a theme of the goal text); ``mentor_skill`` is the mentor's closest
+    skill and ``similarity`` how close (at least :data:`COVER_THRESHOLD`)."""
+
+    kind: Literal["skill", "goal"]
+    skill: str
+    mentor_skill: str
+    similarity: float
+
+
+@dataclass(frozen=True, slots=True)
+class SkillGap:
+    """A wanted skill none of the mentee's mentors covers: ``similarity`` is the best cover any
+    of them offers and ``mentor_id`` who offers it (both None when none lists skills)."""
+
+    skill: str
+    similarity: float | None
+    mentor_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MenteeGaps:
+    """A mentee's wanted skills against the mentors they were given.
+
+    ``mentors``: the assigned mentor ids; ``wanted``: how many skills the mentee lists;
+    ``covered``: how many of them some assigned mentor covers (:data:`COVER_THRESHOLD`);
+    ``gaps``: the others, in the mentee's order.
+    """
+
+    mentee_id: str
+    mentors: tuple[str, ...]
+    wanted: int
+    covered: int
+    gaps: tuple[SkillGap, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +166,12 @@ class ForgoneMentor:
 
 @dataclass(frozen=True, slots=True)
 class Explanation:
-    """Why mentee i got mentor j. ``rank`` is 1 for the mentee's best-scoring feasible mentor."""
+    """Why mentee i got mentor j. ``rank`` is 1 for the mentee's best-scoring feasible mentor.
+
+    ``coverage``: the share of the score's weight backed by data for this pair (in [0, 1]).
+    ``mentee_fit``: the mentee -> mentor side (the mentee-side facets, weighted to sum 1);
+    ``mentor_side``: the mentor -> mentee side, None when it does not apply to the request.
+    """
 
     facets: Mapping[str, FacetShare]
     skill_pairs: tuple[SkillMatch, ...]
@@ -83,6 +181,9 @@ class Explanation:
     feasible_mentors: int
     best_not_given: ForgoneMentor | None
     summary: str
+    coverage: float
+    mentee_fit: float
+    mentor_side: MentorSide | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,17 +251,27 @@ def _summary(
     languages: Sequence[str],
     overlap: float | None,
     forgone: ForgoneMentor | None,
+    mentor_side: MentorSide | None = None,
 ) -> str:
     ordinal = "top choice" if rank == 1 else f"choice {rank} of {feasible} feasible mentors"
     parts = [
         f"{comp.mentor_ids[j]} is {comp.mentee_ids[i]}'s {ordinal} "
         f"(score {float(comp.scores[i, j]):.2f})"
     ]
-    strongest = max(facets.items(), key=lambda kv: (kv[1].contribution, kv[0]))
-    facet_text = f"strongest on {strongest[0]} ({strongest[1].similarity:.2f})"
-    if strongest[0] == "skills" and skills:
-        facet_text += f", e.g. '{skills[0].wanted}' ~ '{skills[0].offered}'"
-    parts.append(facet_text)
+    present = [(name, f) for name, f in facets.items() if f.similarity is not None]
+    if present:
+        name, share = max(present, key=lambda kv: (kv[1].contribution, kv[0]))
+        facet_text = f"strongest on {name} ({share.similarity:.2f})"
+        if name == "skills" and skills:
+            facet_text += f", e.g. '{skills[0].wanted}' ~ '{skills[0].offered}'"
+        parts.append(facet_text)
+    else:
+        parts.append("no data to compare")
+    missing = [name for name, f in facets.items() if f.missing and f.weight > 0]
+    if missing:
+        parts.append("missing " + ", ".join(missing))
+    if mentor_side is not None and mentor_side.fit is not None:
+        parts.append(f"fits {comp.mentor_ids[j]}'s wishes ({mentor_side.fit:.2f})")
     if languages:
         parts.append("shares " + ", ".join(languages))
     if overlap is not None:
@@ -191,15 +302,26 @@ def explain_pair(
     did not get; without it (recommendations) it is None.
     """
     comp, allowed = problem.comp, problem.allowed
-    facets = {
-        name: FacetShare(
-            similarity=float(comp.facets[name][i, j]),
+    facets = {}
+    for name, weight in comp.weights.items():
+        value = float(comp.facets[name][i, j])
+        missing = value != value  # NaN
+        facets[name] = FacetShare(
+            similarity=None if missing else value,
             weight=weight,
-            contribution=weight * float(comp.facets[name][i, j]),
+            contribution=0.0 if missing else weight * value,
+            missing=missing,
+            coverage=comp.facet_coverage(name, i, j),
         )
-        for name, weight in comp.weights.items()
-    }
     skills = tuple(SkillMatch(a, b, s) for a, b, s in comp.skill_pairs(i, j))
+    mentor_side = None
+    if comp.mentor_side_weight > 0:
+        mentor_side = MentorSide(
+            fit=comp.mentor_fit(i, j),
+            weight=comp.mentor_side_weight,
+            parts=comp.mentor_side_parts(i, j),
+            topic_pairs=tuple(SkillMatch(a, b, s) for a, b, s in comp.topic_pairs(i, j)),
+        )
     row = comp.scores[i]
     feasible = allowed[i]
     # Rank order: higher score first, then lower column (the order _feasible_order gives).
@@ -215,7 +337,9 @@ def explain_pair(
     languages = comp.shared_languages(i, j)
     overlap = comp.pair_overlap_hours(i, j)
     n_feasible = int(feasible.sum())
-    summary = _summary(comp, i, j, rank, n_feasible, facets, skills, languages, overlap, forgone)
+    summary = _summary(
+        comp, i, j, rank, n_feasible, facets, skills, languages, overlap, forgone, mentor_side
+    )
     return Explanation(
         facets=facets,
         skill_pairs=skills,
@@ -225,7 +349,76 @@ def explain_pair(
         feasible_mentors=n_feasible,
         best_not_given=forgone,
         summary=summary,
+        coverage=comp.coverage(i, j),
+        mentee_fit=comp.mentee_fit(i, j),
+        mentor_side=mentor_side,
     )
+
+
+Cover = list[tuple[str, str, str, float]]
+"""What :meth:`~matchsvc.scoring.Compatibility.cover` returns for one pair."""
+
+
+def focus_areas(
+    comp: Compatibility,
+    i: int,
+    j: int,
+    *,
+    threshold: float = COVER_THRESHOLD,
+    top: int = FOCUS_TOP,
+    cover: Cover | None = None,
+) -> tuple[FocusArea, ...]:
+    """What mentee i and mentor j could work on: the mentee's wanted skills and goal themes
+    (:meth:`~matchsvc.scoring.Compatibility.wanted`) whose closest mentor skill has similarity
+    ``>= threshold``, best first (ties: skills before goal themes, then by text), at most
+    ``top``. Empty when the mentor lists no skills or nothing is covered. ``cover``: the
+    pair's ``comp.cover(i, j)`` when the caller has it already."""
+    items = [
+        FocusArea(kind, wanted, offered, sim)  # type: ignore[arg-type]
+        for kind, wanted, offered, sim in (comp.cover(i, j) if cover is None else cover)
+        if sim >= threshold
+    ]
+    items.sort(key=lambda f: (-f.similarity, f.kind != "skill", f.skill, f.mentor_skill))
+    return tuple(items[:top])
+
+
+def mentee_gaps(
+    comp: Compatibility,
+    loads: SlotHolders,
+    *,
+    threshold: float = COVER_THRESHOLD,
+    covers: Mapping[tuple[int, int], Cover] | None = None,
+) -> tuple[MenteeGaps, ...]:
+    """One :class:`MenteeGaps` per mentee, in mentee order: which wanted skills none of the
+    mentors ``loads`` assigns to them covers at ``threshold`` or above. Among equally close
+    mentors the first in mentor order is named. ``covers``: ``comp.cover(i, j)`` of the
+    assigned pairs when the caller has them already."""
+    out = []
+    for i, mentee_id in enumerate(comp.mentee_ids):
+        mine = sorted(loads.by_mentee.get(i, ()))
+        skills = [text for kind, text in comp.wanted(i) if kind == "skill"]
+        best: list[tuple[float, str] | None] = [None] * len(skills)
+        for j in mine:
+            cover = comp.cover(i, j) if covers is None else covers[(i, j)]
+            for s, (_, _, _, sim) in enumerate(cover[: len(skills)]):
+                current = best[s]
+                if current is None or sim > current[0]:
+                    best[s] = (sim, comp.mentor_ids[j])
+        gaps = [
+            SkillGap(skill, None, None) if b is None else SkillGap(skill, b[0], b[1])
+            for skill, b in zip(skills, best, strict=True)
+            if b is None or b[0] < threshold
+        ]
+        out.append(
+            MenteeGaps(
+                mentee_id=mentee_id,
+                mentors=tuple(comp.mentor_ids[j] for j in mine),
+                wanted=len(skills),
+                covered=len(skills) - len(gaps),
+                gaps=tuple(gaps),
+            )
+        )
+    return tuple(out)
 
 
 def unmatched_reasons(

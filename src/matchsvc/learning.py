@@ -246,6 +246,9 @@ class LearnResult:
         evidence: held-out metrics, learned vs current.
         data: counts of what was used.
         calibration: bands by score, when asked for; else ``None``.
+        mentor_side_weight: when the features include the mentor-side facet, its weight in
+            ``weights`` taken out as ``options.mentor_side_weight`` (the caller's split, see
+            :func:`matchsvc.pipelines.learn`); else ``None``.
     """
 
     weights: Mapping[str, float]
@@ -257,6 +260,7 @@ class LearnResult:
     evidence: Evidence
     data: DataSummary
     calibration: tuple[CalibrationBand, ...] | None
+    mentor_side_weight: float | None = None
 
 
 def min_rated_pairs(n_facets: int) -> int:

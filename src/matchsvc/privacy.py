@@ -3,7 +3,9 @@
 
 The cache stores vectors keyed by ``sha256`` of each normalised text (never the text), so the
 people's texts are hashed the same way (:func:`matchsvc.scoring.profile_texts`) and those keys
-are deleted under every model id. Jobs hold their payloads verbatim: erase them with
+are deleted under every model id; a text longer than the model's window is cached as its pieces,
+which are found with the model's tokenizer (:class:`~matchsvc.scoring.onnx_encoder.ModelTokens`:
+no weights are loaded) and deleted too. Jobs hold their payloads verbatim: erase them with
 ``DELETE /jobs/{id}`` (see the README's "Data handling").
 """
 
@@ -16,6 +18,8 @@ from matchsvc.config import Settings
 from matchsvc.engine import CACHE_FILE, Engine
 from matchsvc.profiles import Profile
 from matchsvc.scoring import forget_texts, profile_texts
+from matchsvc.scoring.encoder import bundled_model_path
+from matchsvc.scoring.onnx_encoder import ModelTokens
 
 __all__ = ["Forgotten", "forget_people"]
 
@@ -26,7 +30,8 @@ class Forgotten:
 
     Attributes:
         people: profiles given.
-        texts: distinct non-empty normalised texts among them (skills, goals, styles).
+        texts: distinct non-empty normalised texts among them (skills, goals and their
+            themes, styles, wish topics).
         removed: cache entries removed, ``(model id, text)`` pairs found in memory or on disk.
     """
 
@@ -54,7 +59,8 @@ def forget_people(
     if engine is not None and engine.ready:
         removed = engine.cache.forget(texts)
     elif settings.embedding_cache:
-        removed = forget_texts(settings.data_dir / CACHE_FILE, texts)
+        model = settings.model if settings.model is not None else bundled_model_path()
+        removed = forget_texts(settings.data_dir / CACHE_FILE, texts, ModelTokens(model))
     else:
         removed = 0
     return Forgotten(people=len(people), texts=len(texts), removed=removed)

@@ -38,6 +38,7 @@ def run_match(engine: Engine, body: schemas.MatchRequest) -> schemas.MatchRespon
         unmatched=[schemas.unmatched_out(u) for u in report.unmatched],
         mentors=[schemas.MentorLoad.model_validate(m) for m in report.mentors],
         summary=schemas.Summary.model_validate(report.summary),
+        mentees=[schemas.MenteeGaps.model_validate(g) for g in report.mentees],
     )
 
 
@@ -122,9 +123,11 @@ def run_score(engine: Engine, body: schemas.ScoreRequest) -> schemas.ScoreRespon
         mentee_ids=list(comp.mentee_ids),
         mentor_ids=list(comp.mentor_ids),
         scores=comp.scores.tolist(),
-        facets={name: matrix.tolist() for name, matrix in comp.facets.items()},
+        facets={name: _nullable(matrix) for name, matrix in comp.facets.items()},
         weights=dict(comp.weights),
         allowed=comp.allowed.tolist(),
+        coverage=comp.coverage_matrix().tolist(),
+        mentor_side_weight=comp.mentor_side_weight,
     )
 
 
@@ -169,3 +172,15 @@ def run_report(engine: Engine, body: schemas.AuditRequest, *, title: str = "") -
         match = run_match(engine, request)
         body = body.model_copy(update={"match": match})
     return render_report(run_audit(engine, body), match, title=title)
+
+
+def _nullable(matrix: np.ndarray) -> list[list[float | None]]:
+    """A float matrix as nested lists, NaN (a missing facet) as None."""
+    missing = np.isnan(matrix)
+    if not missing.any():
+        rows: list[list[float | None]] = matrix.tolist()
+        return rows
+    out = matrix.astype(object)
+    out[missing] = None
+    objects: list[list[float | None]] = out.tolist()
+    return objects

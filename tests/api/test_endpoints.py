@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from scipy import stats
 
+from matchsvc.api import create_app
 from matchsvc.assignment import assign
+from matchsvc.config import Settings
 from tests.api.conftest import person
 
 MENTEES = [person("a", ["python", "sql"], "data"), person("b", ["design"], "ux")]
@@ -84,7 +89,59 @@ def test_score_returns_facets_that_decompose_the_score(client: TestClient) -> No
     body = response.json()
     assert body["mentee_ids"] == ["a", "b"] and body["mentor_ids"] == ["m1", "m2", "m3"]
     scores = np.array(body["scores"])
-    recombined = sum(body["weights"][f] * np.array(m) for f, m in body["facets"].items())
+    recombined = sum(  # null (a missing facet) becomes NaN, then 0: it adds nothing
+        body["weights"][f] * np.nan_to_num(np.array(m, dtype=float))
+        for f, m in body["facets"].items()
+    )
     np.testing.assert_allclose(scores, recombined, atol=1e-6)
+    assert body["facets"]["communication"][0][0] is None  # nobody gave a communication field
+    coverage = np.array(body["coverage"])
+    # everybody gave skills and goals (0.5 + 0.3 of the weight), nobody communication (0.2)
+    np.testing.assert_allclose(coverage, np.full(scores.shape, 0.8), atol=1e-6)
+    assert body["mentor_side_weight"] == 0
     assert set(body["facets"]) == {"skills", "goals", "communication"}
     assert scores[0, 2] > scores[0, 1]
+
+
+@pytest.mark.model
+def test_score_orders_short_texts_exactly_as_the_models_cosine(
+    tmp_path: Path,
+    real_encoder,  # type: ignore[no-untyped-def]
+) -> None:
+    """Why the STS-style check through /score still holds for short texts: a short text's
+    vector is the model's, and the goals facet is a strictly increasing map of the cosine, so
+    /score ranks sentence pairs exactly as the raw cosine does (Spearman 1, no ties)."""
+    left = [
+        "A man is playing a guitar.",
+        "A woman is slicing an onion.",
+        "The cat sits on the mat.",
+        "Stocks fell sharply on Monday.",
+        "He is learning to code in Python.",
+        "Children are playing football in the park.",
+        "The weather is cold and rainy today.",
+        "She is reading a book about history.",
+    ]
+    right = [
+        "A person plays an instrument.",
+        "Someone is cutting vegetables.",
+        "A dog runs across the field.",
+        "Markets dropped at the start of the week.",
+        "A chef is cooking pasta.",
+        "Kids kick a ball outdoors.",
+        "It is sunny and warm.",
+        "The quick brown fox jumps over the lazy dog.",
+    ]
+    app = create_app(Settings(data_dir=tmp_path), encoder=real_encoder)
+    body = {
+        "mentees": [{"id": f"a{k}", "goals": t} for k, t in enumerate(left)],
+        "mentors": [{"id": f"b{k}", "goals": t} for k, t in enumerate(right)],
+        "options": {"weights": {"goals": 1}},
+    }
+    with TestClient(app) as client:
+        response = client.post("/score", json=body)
+    assert response.status_code == 200, response.text
+    scores = np.array(response.json()["scores"])
+    cosine = real_encoder.encode(left) @ real_encoder.encode(right).T
+    order = np.argsort(cosine, axis=None, kind="stable")
+    assert (np.diff(scores.ravel()[order]) > 0).all()  # same order, no ties
+    assert stats.spearmanr(scores.ravel(), cosine.ravel()).statistic == pytest.approx(1.0)

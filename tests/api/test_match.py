@@ -56,8 +56,14 @@ def test_contributions_sum_to_the_score(client: TestClient) -> None:
             m["score"], abs=1e-5
         )
         for f in facets.values():
-            assert f["contribution"] == pytest.approx(f["weight"] * f["similarity"])
+            if f["missing"]:  # nobody gave a communication field here: shown as missing
+                assert f["similarity"] is None and f["contribution"] == 0 and f["coverage"] == 0
+            else:
+                assert f["contribution"] == pytest.approx(f["weight"] * f["similarity"])
+        assert facets["communication"]["missing"] is True
         assert sum(f["weight"] for f in facets.values()) == pytest.approx(1.0)
+        # skills and goals were compared, communication (0.2) was not
+        assert m["coverage"] == pytest.approx(0.8) == m["explanation"]["coverage"]
 
 
 def test_explanation_names_the_matched_skills_and_facts(client: TestClient) -> None:
@@ -134,12 +140,14 @@ def test_unmatched_capacity_exhausted_names_who_holds_the_slots(client: TestClie
 def test_unmatched_below_min_score(client: TestClient) -> None:
     mentees = [person("a", ["python"], "x"), person("b", ["knitting"], "y")]
     mentors = [person("m", ["python"], "x", capacity=2)]
-    body = _match(client, mentees, mentors, min_score=0.9)
+    # a x m: skills 1 * 0.5 + goals 1 * 0.3, communication missing (adds 0) = 0.8
+    body = _match(client, mentees, mentors, min_score=0.75)
     assert [m["mentee_id"] for m in body["matches"]] == ["a"]
+    assert body["matches"][0]["score"] == pytest.approx(0.8)
     (unmatched,) = body["unmatched"]
     assert unmatched["reason"] == "below_min_score"
     assert unmatched["detail"]["removed_by"]["min_score"] == 1
-    assert unmatched["detail"]["best_score"] < 0.9
+    assert unmatched["detail"]["best_score"] < 0.75
 
 
 def test_unmatched_reasons_agree_with_the_constraint_mask(client: TestClient) -> None:

@@ -163,6 +163,29 @@ def test_csv_columns_fill_the_profile(tmp_path: Path) -> None:
     }
 
 
+def test_csv_columns_fill_the_wishes_and_career_fields(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "m.csv",
+        "id,career_stage,industry,wish_topics,wish_career_stages,wish_industries,wish_languages\n"
+        "x,senior,energy,python; ml ,student;early career,energy,pt;en\n",
+    )
+    [person] = read_people(path, "mentors").items
+    assert person == {
+        "id": "x",
+        "career_stage": "senior",
+        "industry": "energy",
+        "wishes": {
+            "topics": ["python", "ml"],
+            "career_stages": ["student", "early career"],
+            "industries": ["energy"],
+            "languages": ["pt", "en"],
+        },
+    }
+    [profile] = profiles(path, "mentors")
+    assert profile.to_core().wishes.career_stages == ("student", "early career")
+
+
 def test_empty_cells_take_the_api_defaults(tmp_path: Path) -> None:
     path = write(tmp_path, "m.csv", "id,skills,timezone,capacity,attr.x\na,,,,\n")
     assert read_people(path, "mentors").items == [{"id": "a"}]
@@ -188,7 +211,7 @@ def test_a_byte_order_mark_is_ignored(tmp_path: Path) -> None:
     [
         (
             "id,skils\na,x\n",
-            r"line 1: unknown column 'skils'; the columns are id, skills, goals, .* exclude and attr\.<name>$",
+            r"line 1: unknown column 'skils'; the columns are id, skills, goals, .* exclude, career_stage, industry, wish_topics, wish_career_stages, wish_industries, wish_languages and attr\.<name>$",
         ),
         ("id,goals,id\n", r"line 1: column 'id' appears twice"),
         ("id,\n", r"line 1: the header has an empty column name"),

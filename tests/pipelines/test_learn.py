@@ -180,3 +180,30 @@ def test_http_jobs_and_cli_give_the_same_answer(
     )
     wrong = CliRunner().invoke(cli, [*args[:-1], f"--out={tmp_path / 'weights.csv'}"])
     assert wrong.exit_code == 2 and "use .json" in wrong.stderr
+
+
+def test_with_mentor_wishes_the_weights_come_back_in_the_options_shape() -> None:
+    from dataclasses import replace as with_
+
+    from matchsvc.profiles import Wishes
+
+    programme, history = programme_feedback(400, seed=2)
+    mentors = [
+        with_(p, wishes=Wishes(topics=tuple(p.skills[:1]))) if k % 2 else p
+        for k, p in enumerate(programme.mentors)
+    ]
+    result = learn(
+        programme.mentees,
+        mentors,
+        history,
+        [],
+        MatchOptions(),
+        EmbeddingCache(HashingEncoder()),
+        LearnSettings(bootstrap=200),
+    )
+    assert set(result.weights) == {"skills", "goals", "communication"}
+    assert sum(result.weights.values()) == pytest.approx(1.0)
+    assert result.mentor_side_weight is not None and 0 <= result.mentor_side_weight <= 1
+    assert "mentor_wishes" in result.current_weights  # the facets as the score used them
+    plain = run(programme, history[:200])
+    assert plain.mentor_side_weight is None

@@ -26,7 +26,8 @@ def embedder() -> EmbeddingCache:
     return EmbeddingCache(TokenEncoder(), None)
 
 
-# Skill coverage: ann-x 1, ann-y 0.5; bob-x 0.5, bob-y 1; cat-x 1, cat-y 0.
+# Skill coverage (TokenEncoder: distinct tokens have cosine 0, i.e. similarity 0.05):
+# ann-x 1, ann-y 0.525; bob-x 0.525, bob-y 1; cat-x 1, cat-y 0.05.
 MENTEES = [person("ann", [0, 1]), person("bob", [1, 2]), person("cat", [0])]
 MENTORS = [person("x", [0, 1], capacity=1), person("y", [2, 1], capacity=1)]
 
@@ -52,15 +53,18 @@ def test_match_solves_exactly_and_explains_each_pair() -> None:
 
 
 def test_match_without_explanations_and_with_the_fair_objective() -> None:
-    # ann-x 1, ann-y 0.5; bob-x 0.5, bob-y 0.25: the best total leaves bob with 0.25
+    # ann-x 1, ann-y 0.525; bob-x 0.525, bob-y 0.2875: the best total leaves bob with 0.2875
     mentees = [person("ann", [0, 1, 2, 3]), person("bob", [0, 1, 4, 5])]
     mentors = [person("x", [0, 1, 2, 3]), person("y", [2, 3, 4])]
     total = match(mentees, mentors, MatchOptions(scoring=SKILLS, explain=False), embedder())
     assert all(m.explanation is None for m in total.matches)
-    assert [m.score for m in total.matches] == [1.0, 0.25]
+    assert [m.score for m in total.matches] == pytest.approx([1.0, 0.2875])
     fair = match(mentees, mentors, MatchOptions(scoring=SKILLS, objective="fair"), embedder())
-    assert sorted(m.score for m in fair.matches) == [0.5, 0.5]
-    assert fair.summary.min_score == 0.5 and total.summary.total_score > fair.summary.total_score
+    assert sorted(m.score for m in fair.matches) == pytest.approx([0.525, 0.525])
+    assert (
+        fair.summary.min_score == pytest.approx(0.525)
+        and total.summary.total_score > fair.summary.total_score
+    )
 
 
 def test_min_score_leaves_weak_pairs_out_with_a_reason() -> None:
@@ -81,7 +85,10 @@ def test_an_empty_programme_is_a_valid_answer() -> None:
 
 def test_recommend_ranks_feasible_mentors_with_remaining_capacity() -> None:
     recs = recommend(MENTEES, MENTORS, MatchOptions(scoring=SKILLS), embedder(), top_n=2)
-    assert [(r.mentor_id, r.rank, r.score) for r in recs["bob"]] == [("y", 1, 1.0), ("x", 2, 0.5)]
+    assert [(r.mentor_id, r.rank, r.score) for r in recs["bob"]] == [
+        ("y", 1, 1.0),
+        ("x", 2, pytest.approx(0.525)),
+    ]
     assert [r.remaining_capacity for r in recs["bob"]] == [1, 1]
     assert all(r.explanation.best_not_given is None for r in recs["bob"])
     full = recommend(MENTEES, MENTORS, MatchOptions(scoring=SKILLS), embedder(), assigned={"y": 1})
@@ -117,7 +124,7 @@ def test_recommend_refuses_bad_arguments(kwargs: dict[str, object], field: str) 
 
 def test_score_returns_the_matrix_without_solving() -> None:
     comp = score(MENTEES, MENTORS, SKILLS, embedder())
-    np.testing.assert_allclose(comp.scores, [[1.0, 0.5], [0.5, 1.0], [1.0, 0.0]])
+    np.testing.assert_allclose(comp.scores, [[1.0, 0.525], [0.525, 1.0], [1.0, 0.05]], rtol=1e-6)
 
 
 PIPELINES = Path(__file__).resolve().parents[2] / "src" / "matchsvc" / "pipelines"

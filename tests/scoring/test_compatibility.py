@@ -26,8 +26,19 @@ from .conftest import FakeEncoder
 B = COMMUNICATION_BLEND
 
 
+def unit(c: float) -> float:
+    """The cosine map, written out: 0.05 * (1 + c) below 0, c + 0.05 * (1 - c) from 0."""
+    return 0.05 * (1 + c) if c < 0 else c + 0.05 * (1 - c)
+
+
 def cos01(encoder: FakeEncoder, a: str, b: str) -> float:
-    return float(np.clip(encoder.vector(a) @ encoder.vector(b), 0, 1))
+    """The similarity every cosine facet uses for two texts."""
+    return unit(float(encoder.vector(a) @ encoder.vector(b)))
+
+
+def recombine(c: Any) -> Any:
+    """sum_f weights[f] * facets[f], a missing (NaN) facet counting 0."""
+    return sum(w * np.nan_to_num(c.facets[f].astype(np.float64)) for f, w in c.weights.items())
 
 
 def person(pid: str, **comm: Any) -> Profile:
@@ -89,14 +100,19 @@ def test_skills_facet_direct(compat: Any, encoder: FakeEncoder) -> None:
 
     for i, me in enumerate(MENTEES):
         for j, mo in enumerate(MENTORS):
-            want = coverage(me.skills, mo.skills) if me.skills and mo.skills else 0.5
-            assert compat.facets["skills"][i, j] == pytest.approx(want, abs=1e-6)
+            got = compat.facets["skills"][i, j]
+            if me.skills and mo.skills:
+                assert got == pytest.approx(coverage(me.skills, mo.skills), abs=1e-6)
+            else:
+                assert np.isnan(got)  # missing: nothing to compare
 
 
-def test_goals_facet_direct_and_neutral(compat: Any, encoder: FakeEncoder) -> None:
+def test_goals_facet_direct_and_missing(compat: Any, encoder: FakeEncoder) -> None:
     goals = compat.facets["goals"]
     assert goals[0, 0] == pytest.approx(cos01(encoder, MENTEES[0].goals, MENTORS[0].goals))
-    assert goals[0, 1] == 0.5 and goals[1, 0] == 0.5 and goals[2, 1] == 0.5
+    assert np.isnan(goals[0, 1]) and np.isnan(goals[1, 0]) and np.isnan(goals[2, 1])
+    assert compat.facet_coverage("goals", 0, 0) == 1.0
+    assert compat.facet_coverage("goals", 0, 1) == 0.0
 
 
 def test_communication_facet_blend(compat: Any, encoder: FakeEncoder) -> None:
@@ -106,24 +122,31 @@ def test_communication_facet_blend(compat: Any, encoder: FakeEncoder) -> None:
     style = cos01(encoder, "direct feedback weekly", "weekly direct calls")
     want = B["style"] * style + B["channels"] * 0.5 + B["frequency"] * 0.5 + B["availability"] * 0.5
     assert comm[0, 0] == pytest.approx(want, abs=1e-6)
+    assert compat.facet_coverage("communication", 0, 0) == pytest.approx(1.0)
     assert compat.overlap_hours[0, 0] == 1.0
     assert compat.pair_overlap_hours(0, 0) == 1.0
-    # m2 x r2: no styles, channels {email} vs {email, chat}, frequency only on one side.
-    want = B["style"] * 0.5 + B["channels"] * 0.5 + B["frequency"] * 0.5 + B["availability"] * 0.5
-    assert comm[1, 1] == pytest.approx(want)
-    # m3 gave nothing: every part neutral.
-    np.testing.assert_allclose(comm[2], 0.5)
+    # m2 x r2: no styles, channels {email} vs {email, chat}, frequency and windows on one side
+    # only: the channels part alone was compared; the missing parts add 0.
+    assert comm[1, 1] == pytest.approx(B["channels"] * 0.5)
+    assert compat.facet_coverage("communication", 1, 1) == pytest.approx(B["channels"])
+    # m3 gave nothing: every part missing, so the facet is missing.
+    assert np.isnan(comm[2]).all()
+    assert compat.facet_coverage("communication", 2, 0) == 0.0
     assert compat.pair_overlap_hours(1, 0) is None
 
 
 def test_scores_decompose_exactly(compat: Any) -> None:
-    total = sum(w * compat.facets[f].astype(np.float64) for f, w in compat.weights.items())
-    np.testing.assert_allclose(compat.scores, total, atol=1e-6)
-    parts = compat.contributions(0, 0)
-    assert sum(parts.values()) == pytest.approx(float(compat.scores[0, 0]), abs=1e-6)
+    np.testing.assert_allclose(compat.scores, recombine(compat), atol=1e-6)
+    for i in range(3):
+        for j in range(2):
+            parts = compat.contributions(i, j)
+            assert sum(parts.values()) == pytest.approx(float(compat.scores[i, j]), abs=1e-6)
     assert set(compat.facets) == set(compat.weights) == {"skills", "goals", "communication"}
     for facet in compat.facets.values():
-        assert facet.dtype == np.float32 and facet.min() >= 0 and facet.max() <= 1
+        assert facet.dtype == np.float32 and np.nanmin(facet) >= 0 and np.nanmax(facet) <= 1
+    # m3 gave nothing: every facet missing, score exactly 0, coverage 0.
+    assert compat.scores[2].tolist() == [0.0, 0.0]
+    assert compat.coverage_matrix()[2].tolist() == [0.0, 0.0]
 
 
 def test_language_constraint_and_counts(compat: Any) -> None:
@@ -225,14 +248,17 @@ def test_soft_criteria_facets(embedder: EmbeddingCache) -> None:
         ),
     )
     c = build_compatibility(mentees, mentors, options, embedder)
-    np.testing.assert_array_equal(c.facets["same_dept"], [[1, 0], [0, 0], [0.5, 0.5]])
+    nan = np.nan  # c lacks the attributes: missing, adds 0
+    np.testing.assert_array_equal(c.facets["same_dept"], [[1, 0], [0, 0], [nan, nan]])
     # gaps: a: 9, 3; b: 4, -2 -> within [2, 8]?
-    np.testing.assert_array_equal(c.facets["senior"], [[0, 1], [1, 0], [0.5, 0.5]])
-    np.testing.assert_allclose(c.facets["tags"], [[1 / 2, 2 / 3], [0, 1 / 3], [0.5, 0.5]])
+    np.testing.assert_array_equal(c.facets["senior"], [[0, 1], [1, 0], [nan, nan]])
+    np.testing.assert_allclose(c.facets["tags"], [[1 / 2, 2 / 3], [0, 1 / 3], [nan, nan]])
     assert c.weights["tags"] == 0.25
     assert c.allowed.all()
-    total = sum(w * c.facets[f] for f, w in c.weights.items())
-    np.testing.assert_allclose(c.scores, total, atol=1e-6)
+    np.testing.assert_allclose(c.scores, recombine(c), atol=1e-6)
+    # a x y: same_dept 0, senior 1, tags 2/3, no skills: (0 + 1 + 2/3) / 4, coverage 3/4
+    assert c.scores[0, 1] == pytest.approx((1 + 2 / 3) / 4)
+    assert c.coverage(0, 1) == pytest.approx(0.75) and c.coverage(2, 0) == 0.0
     assert c.weights["goals"] == 0.0 and c.weights["skills"] == 0.25
 
 
@@ -240,7 +266,8 @@ def test_whitespace_only_text_counts_as_missing(embedder: EmbeddingCache) -> Non
     mentees = [Profile("a", goals="  \n ", communication=Communication(style="\t"))]
     mentors = [Profile("x", goals="help people grow", communication=Communication(style="calm"))]
     c = build_compatibility(mentees, mentors, ScoringOptions(), embedder)
-    assert c.facets["goals"][0, 0] == 0.5 and c.facets["communication"][0, 0] == 0.5
+    assert np.isnan(c.facets["goals"][0, 0]) and np.isnan(c.facets["communication"][0, 0])
+    assert c.scores[0, 0] == 0.0 and c.coverage(0, 0) == 0.0
 
 
 def test_hard_criteria_filter_and_count(embedder: EmbeddingCache) -> None:
@@ -271,7 +298,8 @@ def test_hard_criteria_filter_and_count(embedder: EmbeddingCache) -> None:
 
 def test_nobody_gives_text_needs_no_embedder() -> None:
     c = build_compatibility([Profile("a")], [Profile("x"), Profile("y")], ScoringOptions())
-    np.testing.assert_array_equal(c.scores, np.full((1, 2), 0.5, dtype=np.float32))
+    # no data at all: every facet missing, every score exactly 0 (nothing was compared)
+    np.testing.assert_array_equal(c.scores, np.zeros((1, 2), dtype=np.float32))
     with pytest.raises(TypeError, match="needs an embedder"):
         build_compatibility([Profile("a", goals="x")], [Profile("x")])
 
@@ -324,12 +352,14 @@ def test_property_scores_bounded_and_decomposed(left: list[Any], right: list[Any
     assert len(encoder.calls) <= 1
     assert c.scores.shape == (len(left), len(right))
     assert ((c.scores >= 0) & (c.scores <= 1 + 1e-6)).all()
-    total = sum(w * c.facets[f] for f, w in c.weights.items())
-    np.testing.assert_allclose(c.scores, total, atol=1e-6)
+    np.testing.assert_allclose(c.scores, recombine(c), atol=1e-6)
+    coverage = c.coverage_matrix()
+    assert ((coverage >= 0) & (coverage <= 1 + 1e-6)).all()
+    assert (c.scores <= coverage + 1e-6).all()  # a facet's share is at most its weight
     for i, (skills, _, langs_i) in enumerate(left):
         for j, (_, _, langs_j) in enumerate(right):
             if not skills:
-                assert c.facets["skills"][i, j] == 0.5
+                assert np.isnan(c.facets["skills"][i, j])
             blocked = bool(langs_i) and bool(langs_j) and not set(langs_i) & set(langs_j)
             assert c.allowed[i, j] == (not blocked)
 

@@ -7,7 +7,13 @@ import pytest
 from sklearn.metrics.pairwise import cosine_similarity
 
 from matchsvc.scoring import _facets
-from matchsvc.scoring._facets import cosine_facet, jaccard_from_counts, overlap_slots, skills_facet
+from matchsvc.scoring._facets import (
+    cosine_facet,
+    cosine_to_unit,
+    jaccard_from_counts,
+    overlap_slots,
+    skills_facet,
+)
 
 
 def unit_rows(rng: np.random.Generator, k: int, d: int = 16) -> np.ndarray:
@@ -16,11 +22,12 @@ def unit_rows(rng: np.random.Generator, k: int, d: int = 16) -> np.ndarray:
 
 
 def direct_skills(vectors: np.ndarray, mentees: list[list[int]], mentors: list[list[int]]):
-    out = np.full((len(mentees), len(mentors)), 0.5)
+    out = np.full((len(mentees), len(mentors)), np.nan)  # missing where either list is empty
     for i, mine in enumerate(mentees):
         for j, theirs in enumerate(mentors):
             if mine and theirs:
-                sims = np.clip(cosine_similarity(vectors[mine], vectors[theirs]), 0, 1)
+                c = cosine_similarity(vectors[mine], vectors[theirs])
+                sims = np.where(c < 0, 0.05 * (1 + c), c + 0.05 * (1 - c))  # the cosine map
                 out[i, j] = sims.max(axis=1).mean()
     return out
 
@@ -57,11 +64,13 @@ def test_skills_facet_hand_example() -> None:
     half = np.array([[0.6, 0.8, 0.0]], dtype=np.float32)
     vectors = np.vstack([e, half])  # rows: s0, s1, s2, mix of s0/s1
     got = skills_facet(vectors, [[0, 1], [2], []], [[3], [0, 2], []])
+    # similarity c + 0.05 (1 - c): 0.6 -> 0.62, 0.8 -> 0.81, 1 -> 1, 0 -> 0.05; NaN = missing
+    nan = np.nan
     expected = np.array(
         [
-            [(0.6 + 0.8) / 2, (1.0 + 0.0) / 2, 0.5],
-            [0.0, 1.0, 0.5],
-            [0.5, 0.5, 0.5],
+            [(0.62 + 0.81) / 2, (1.0 + 0.05) / 2, nan],
+            [0.05, 1.0, nan],
+            [nan, nan, nan],
         ]
     )
     np.testing.assert_allclose(got, expected, atol=1e-6)
@@ -74,11 +83,24 @@ def test_skills_facet_empty_shapes() -> None:
     np.testing.assert_array_equal(skills_facet(v, [], [[]]), np.zeros((0, 1)))
 
 
-def test_cosine_facet_clips_and_neutralises() -> None:
+def test_cosine_facet_maps_monotonically_and_marks_missing() -> None:
     rows = np.array([[1, 0], [0, 1], [0, 0]], dtype=np.float32)
     cols = np.array([[-1, 0], [0.6, 0.8]], dtype=np.float32)
     got = cosine_facet(rows, cols, np.array([True, True, False]), np.array([True, True]))
-    np.testing.assert_allclose(got, [[0, 0.6], [0, 0.8], [0.5, 0.5]], atol=1e-7)
+    # cos -1 -> 0, 0 -> 0.05 (distinct: opposite still ranks below unrelated), 0.6 -> 0.62
+    nan = np.nan
+    np.testing.assert_allclose(got, [[0, 0.62], [0.05, 0.81], [nan, nan]], atol=1e-7)
+
+
+def test_cosine_to_unit_keeps_the_order_of_negative_cosines() -> None:
+    cos = np.array([-1.0, -0.5, -0.01, 0.0, 0.3, 1.0, 1.0000001], dtype=np.float32)
+    got = cosine_to_unit(cos.copy())
+    np.testing.assert_allclose(got, [0.0, 0.025, 0.0495, 0.05, 0.335, 1.0, 1.0], atol=1e-7)
+    assert (np.diff(got[:6]) > 0).all()  # strictly increasing on [-1, 1]: no ties
+    assert got[0] == 0.0 and got[5] == 1.0  # exact at the ends
+    x = np.linspace(-1, 1, 2001, dtype=np.float32)
+    assert (np.diff(cosine_to_unit(x.copy())) > 0).all()
+    assert got.dtype == np.float32
 
 
 def test_overlap_slots_equals_direct_count() -> None:

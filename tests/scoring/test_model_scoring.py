@@ -39,3 +39,32 @@ def test_related_skills_and_goals_score_higher(real_encoder: Any) -> None:
     assert c.facets["goals"][0, 0] > c.facets["goals"][0, 1] + 0.2
     best = c.skill_pairs(0, 0, k=2)
     assert {mine: theirs for mine, theirs, _ in best}["python programming"] == "python"
+
+
+def test_long_texts_are_read_whole_in_pieces(real_encoder: Any) -> None:
+    from matchsvc.scoring._chunks import split_text
+
+    assert real_encoder.max_tokens == 254  # 256 less [CLS] and [SEP]
+    assert real_encoder.count_tokens(["public speaking", ""]) == [2, 0]
+    projects = [
+        f"project {k}: a {topic} platform for {city}"
+        for k, (topic, city) in enumerate(
+            [("solar", "Lagos"), ("wind", "Oslo"), ("water", "Lima"), ("soil", "Pune")] * 12
+        )
+    ]
+    text = " ".join(projects)  # ~500 tokens: the model alone would read about half
+    pieces = split_text(text, real_encoder)
+    assert len(pieces) == 2 and " ".join(pieces) == text
+    assert all(n <= 254 for n in real_encoder.count_tokens(pieces))
+    other = " ".join([*projects[:36], *["then years of teaching french pastry and baking"] * 8])
+    assert real_encoder.count_tokens([" ".join(projects[:36])])[0] > 254
+    truncated = real_encoder.encode([text, other])
+    assert float(truncated[0] @ truncated[1]) > 0.9999  # the model alone never sees the tails
+    chunked = EmbeddingCache(real_encoder).embed([text, other])
+    assert float(chunked[0] @ chunked[1]) < 0.99  # the second half now counts
+    # a short text is its own piece: the model's vector, to the byte
+    short = "help analysts become data engineers"
+    assert (
+        EmbeddingCache(real_encoder).embed([short]).tobytes()
+        == real_encoder.encode([short]).tobytes()
+    )

@@ -227,3 +227,13 @@ class TestErrors:
     def test_graph_path_layout(self, tmp_path: Path) -> None:
         assert onnx_model_path(tmp_path, "abc") == tmp_path / "abc-v1" / "model.onnx"
         assert onnx_model_path(tmp_path, "abc", quantized=True).name == "model.int8.onnx"
+
+
+@pytest.mark.model
+def test_onnx_counts_tokens_like_the_torch_encoder(
+    onnx_encoder: OnnxEncoder,
+    real_encoder,  # type: ignore[no-untyped-def]
+) -> None:
+    texts = _profile_texts()
+    assert onnx_encoder.max_tokens == real_encoder.max_tokens == 254
+    assert onnx_encoder.count_tokens(texts) == real_encoder.count_tokens(texts)

@@ -12,24 +12,29 @@ People files (``--mentees``, ``--mentors``):
 * ``.csv``: a header row, then one person per row. Columns (only ``id`` is required; an empty
   cell means "not given", i.e. the API default):
 
-  ============== ===================================== ===================================
-  column         Profile field                         cell
-  ============== ===================================== ===================================
-  id             ``id``                                text
-  skills         ``skills``                            ``;``-separated list
-  goals          ``goals``                             text
-  style          ``communication.style``               text
-  channels       ``communication.channels``            ``;`` list of video, phone, chat,
-                                                       email, in_person
-  languages      ``communication.languages``           ``;`` list of ISO 639-1 codes
-  timezone       ``communication.timezone``            IANA name or ``UTC+05:30``
-  availability   ``communication.availability``        ``mon 09:00-12:00;wed 14:00-17:00``
-  frequency      ``communication.frequency``           weekly, biweekly or monthly
-  capacity       ``capacity`` (mentors)                integer
-  demand         ``demand`` (mentees)                  integer
-  exclude        ``exclude``                           ``;`` list of ids on the other side
-  attr.<name>    ``attributes[<name>]``                see below
-  ============== ===================================== ===================================
+  ================== ================================== ==================================================
+  column             Profile field                      cell
+  ================== ================================== ==================================================
+  id                 ``id``                             text
+  skills             ``skills``                         ``;``-separated list
+  goals              ``goals``                          text
+  style              ``communication.style``            text
+  channels           ``communication.channels``         ``;`` list of video, phone, chat, email, in_person
+  languages          ``communication.languages``        ``;`` list of ISO 639-1 codes
+  timezone           ``communication.timezone``         IANA name or ``UTC+05:30``
+  availability       ``communication.availability``     ``mon 09:00-12:00;wed 14:00-17:00``
+  frequency          ``communication.frequency``        weekly, biweekly or monthly
+  capacity           ``capacity`` (mentors)             integer
+  demand             ``demand`` (mentees)               integer
+  exclude            ``exclude``                        ``;`` list of ids on the other side
+  career_stage       ``career_stage``                   text
+  industry           ``industry``                       text
+  wish_topics        ``wishes.topics`` (mentors)        ``;`` list
+  wish_career_stages ``wishes.career_stages`` (mentors) ``;`` list
+  wish_industries    ``wishes.industries`` (mentors)    ``;`` list
+  wish_languages     ``wishes.languages`` (mentors)     ``;`` list of ISO 639-1 codes
+  attr.<name>        ``attributes[<name>]``             see below
+  ================== ================================== ==================================================
 
   An ``attr.<name>`` cell is a number if it reads as one (``7``, ``2.5``), ``true``/``false``
   as a boolean, a list of strings if it contains ``;`` (``ml;nlp``; a single-item list is

@@ -49,6 +49,12 @@ _PEOPLE_COLUMNS: Mapping[str, tuple[tuple[str, ...], CellKind]] = {
     "capacity": (("capacity",), "int"),
     "demand": (("demand",), "int"),
     "exclude": (("exclude",), "list"),
+    "career_stage": (("career_stage",), "text"),
+    "industry": (("industry",), "text"),
+    "wish_topics": (("wishes", "topics"), "list"),
+    "wish_career_stages": (("wishes", "career_stages"), "list"),
+    "wish_industries": (("wishes", "industries"), "list"),
+    "wish_languages": (("wishes", "languages"), "list"),
 }
 ATTRIBUTE_PREFIX = "attr."
 

@@ -64,6 +64,16 @@ def safe_cell(cell: str) -> str:
     return cell
 
 
+def _focus(areas: Iterable[schemas.FocusArea]) -> str:
+    """``wanted ~ mentor skill (0.83)`` items joined by ``; ``."""
+    return "; ".join(f"{a.skill} ~ {a.mentor_skill} ({a.similarity:.2f})" for a in areas)
+
+
+def _gaps(gaps: schemas.MenteeGaps | None) -> str:
+    """The wanted skills no assigned mentor covers, joined by ``; ``."""
+    return "" if gaps is None else "; ".join(g.skill for g in gaps.gaps)
+
+
 def _csv_text(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -77,11 +87,15 @@ def render_match(response: schemas.MatchResponse, fmt: Format) -> str:
 
     * ``json``: the ``POST /match`` response body (indented).
     * ``jsonl``: one object per line with a ``type``: ``match`` lines (a ``Match``), then
-      ``unmatched`` (an ``Unmatched``), ``mentor`` (a ``MentorLoad``), and one ``summary``.
+      ``unmatched`` (an ``Unmatched``), ``mentor`` (a ``MentorLoad``), ``mentee`` (a
+      ``MenteeGaps``), and one ``summary``.
     * ``csv``: a row per match, then a row per unmatched mentee (empty ``mentor_id`` and
-      ``score``). Columns: ``mentee_id, mentor_id, score, contribution.<facet>...,
-      unmatched_reason, summary``; contributions add up to the score; ``summary`` is the
-      explanation's sentence (empty with ``explain: false``).
+      ``score``). Columns: ``mentee_id, mentor_id, score, coverage, contribution.<facet>...,
+      focus_areas, gaps, unmatched_reason, summary``; contributions add up to the score (a
+      missing facet contributes 0); ``focus_areas`` lists ``wanted ~ mentor skill
+      (similarity)``; ``gaps`` the mentee's wanted skills none of their mentors covers (on each
+      of the mentee's rows); ``summary`` is the explanation's sentence (focus areas, gaps and
+      summary are empty with ``explain: false``).
     """
     if fmt == "json":
         return _json(response.model_dump(mode="json"), indent=2) + "\n"
@@ -90,15 +104,20 @@ def render_match(response: schemas.MatchResponse, fmt: Format) -> str:
             *({"type": "match"} | m.model_dump(mode="json") for m in response.matches),
             *({"type": "unmatched"} | u.model_dump(mode="json") for u in response.unmatched),
             *({"type": "mentor"} | m.model_dump(mode="json") for m in response.mentors),
+            *({"type": "mentee"} | g.model_dump(mode="json") for g in response.mentees),
             {"type": "summary"} | response.summary.model_dump(mode="json"),
         ]
         return "".join(_json(line, indent=None) + "\n" for line in lines)
     facets = _facet_names(m.explanation for m in response.matches)
+    gaps = {g.mentee_id: g for g in response.mentees}
     header = [
         "mentee_id",
         "mentor_id",
         "score",
+        "coverage",
         *(f"contribution.{f}" for f in facets),
+        "focus_areas",
+        "gaps",
         "unmatched_reason",
         "summary",
     ]
@@ -110,14 +129,27 @@ def render_match(response: schemas.MatchResponse, fmt: Format) -> str:
                 m.mentee_id,
                 m.mentor_id,
                 _number(m.score),
+                _number(m.coverage),
                 *(_number(shares[f].contribution) if f in shares else "" for f in facets),
+                _focus(m.focus_areas),
+                _gaps(gaps.get(m.mentee_id)),
                 "",
                 m.explanation.summary if m.explanation is not None else "",
             ]
         )
     for u in response.unmatched:
         rows.append(
-            [u.mentee_id, "", "", *("" for _ in facets), u.reason, unmatched_summary(u.to_core())]
+            [
+                u.mentee_id,
+                "",
+                "",
+                "",
+                *("" for _ in facets),
+                "",
+                _gaps(gaps.get(u.mentee_id)),
+                u.reason,
+                unmatched_summary(u.to_core()),
+            ]
         )
     return _csv_text(header, rows)
 
@@ -127,9 +159,9 @@ def render_recommend(response: schemas.RecommendResponse, fmt: Format) -> str:
 
     * ``json``: the ``POST /recommend`` response body (indented).
     * ``jsonl``: one ``Recommendation`` per line plus its ``mentee_id``, best first per mentee.
-    * ``csv``: the same rows flattened: ``mentee_id, rank, mentor_id, score,
-      remaining_capacity, contribution.<facet>..., summary``. A mentee without any feasible
-      mentor gets one row with only ``mentee_id``.
+    * ``csv``: the same rows flattened: ``mentee_id, rank, mentor_id, score, coverage,
+      remaining_capacity, contribution.<facet>..., focus_areas, summary``. A mentee without any
+      feasible mentor gets one row with only ``mentee_id``.
     """
     if fmt == "json":
         return _json(response.model_dump(mode="json"), indent=2) + "\n"
@@ -145,8 +177,10 @@ def render_recommend(response: schemas.RecommendResponse, fmt: Format) -> str:
         "rank",
         "mentor_id",
         "score",
+        "coverage",
         "remaining_capacity",
         *(f"contribution.{f}" for f in facets),
+        "focus_areas",
         "summary",
     ]
     rows: list[list[str]] = []
@@ -161,8 +195,10 @@ def render_recommend(response: schemas.RecommendResponse, fmt: Format) -> str:
                     str(rec.rank),
                     rec.mentor_id,
                     _number(rec.score),
+                    _number(rec.coverage),
                     str(rec.remaining_capacity),
                     *(_number(shares[f].contribution) if f in shares else "" for f in facets),
+                    _focus(rec.focus_areas),
                     rec.explanation.summary,
                 ]
             )

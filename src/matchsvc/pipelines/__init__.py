@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from matchsvc.pipelines._groups import GroupValue
 from matchsvc.pipelines.audit import OPEN_SLOT_LEFT, AuditSettings, audit
+from matchsvc.pipelines.complementary import ComplementarySummary, complementary
 from matchsvc.pipelines.fairness import FairnessGroup, FairnessOutcome
 from matchsvc.pipelines.learn import Feedback, LearnSettings, learn
 from matchsvc.pipelines.match import (
@@ -45,6 +46,7 @@ from matchsvc.pipelines.rematch import (
 __all__ = [
     "OPEN_SLOT_LEFT",
     "AuditSettings",
+    "ComplementarySummary",
     "CurrentPair",
     "FairnessGroup",
     "FairnessOutcome",
@@ -64,6 +66,7 @@ __all__ = [
     "RematchSummary",
     "audit",
     "build_problem",
+    "complementary",
     "learn",
     "match",
     "recommend",

@@ -10,7 +10,8 @@ with the reason. Pure core: no web types.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from types import MappingProxyType
 from typing import Literal
 
 import numpy as np
@@ -22,7 +23,7 @@ from matchsvc.learning import LearnResult, feedback_target, fit_weights
 from matchsvc.pipelines.match import MatchOptions, build_problem
 from matchsvc.problem import MatchProblem
 from matchsvc.profiles import Profile
-from matchsvc.scoring import Embedder
+from matchsvc.scoring import MENTOR_FACET, Embedder
 
 __all__ = ["Feedback", "LearnSettings", "learn"]
 
@@ -145,7 +146,7 @@ def learn(
         outcome=[r.outcome for r in history] + [None] * len(declined),
         declined=np.array([False] * len(history) + [True] * len(declined)),
     )
-    return fit_weights(
+    result = fit_weights(
         features,
         target,
         [comp.mentee_ids[i] for i in rows.tolist()],
@@ -157,3 +158,22 @@ def learn(
         bootstrap=settings.bootstrap,
         calibrate=settings.calibrate,
     )
+    return _as_options(result)
+
+
+def _as_options(result: LearnResult) -> LearnResult:
+    """``weights`` in the shape of ``options.weights``: when the mentor side took part, its
+    share becomes ``mentor_side_weight`` and the other facets are renormalised to sum 1 (the
+    score is ``(1 - beta) * mentee_fit + beta * mentor_fit``, see
+    :attr:`matchsvc.scoring.ScoringOptions.mentor_side_weight`). A fit that put every weight
+    on the mentor side keeps the current mentee-side weights."""
+    if MENTOR_FACET not in result.weights:
+        return result
+    beta = float(result.weights[MENTOR_FACET])
+    rest = {name: w for name, w in result.weights.items() if name != MENTOR_FACET}
+    total = sum(rest.values())
+    if total <= 0:
+        rest = {n: w for n, w in result.current_weights.items() if n != MENTOR_FACET}
+        total = sum(rest.values())
+    weights = {name: w / total for name, w in rest.items()}
+    return replace(result, weights=MappingProxyType(weights), mentor_side_weight=beta)

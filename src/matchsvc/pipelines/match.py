@@ -13,16 +13,22 @@ from typing import Literal
 import numpy as np
 
 from matchsvc.assignment import Assignment, GroupFloor
-from matchsvc.bounds import MAX_TOP_N
+from matchsvc.bounds import MAX_TOP_N, MAX_WEIGHT
 from matchsvc.errors import InvalidInputError
 from matchsvc.explain import (
+    COVER_THRESHOLD,
     Explanation,
+    FocusArea,
+    MenteeGaps,
     SlotHolders,
     UnmatchedReason,
     explain_pair,
+    focus_areas,
+    mentee_gaps,
     unmatched_reasons,
 )
 from matchsvc.pipelines._timing import Stopwatch
+from matchsvc.pipelines.complementary import ComplementarySummary, complementary
 from matchsvc.pipelines.fairness import FairnessOutcome, check_fairness, solve_with_floors
 from matchsvc.problem import MatchProblem
 from matchsvc.profiles import Profile
@@ -55,10 +61,18 @@ class MatchOptions:
             matched score, then the sum. Both first match as many mentee slots as possible.
         min_score: pairs scoring below it are never matched (reason ``below_min_score``); a
             score in [0, 1] or None.
-        explain: build per-pair explanations (the costliest part for large programmes).
+        explain: build per-pair explanations, focus areas and each mentee's gaps (the costliest
+            part for large programmes).
         solver: an exact solver name of :func:`matchsvc.assign`.
         fairness: floors on the matched share of groups of mentees, one rule per attribute
             (:mod:`matchsvc.pipelines.fairness`); read by :func:`match` only.
+        complementary: for mentees with demand > 1, prefer mentors who cover different wanted
+            skills (:mod:`matchsvc.pipelines.complementary`: the objective, the algorithm and
+            its guarantees); the summary reports the coverage gained.
+        complementary_weight: ``gamma >= 0``, the weight of a mentee's skill coverage against
+            the pair scores in that objective.
+        cover_threshold: the similarity at which a mentor skill covers a wanted skill (focus
+            areas, gaps), in [0, 1]; default :data:`~matchsvc.explain.COVER_THRESHOLD`.
     """
 
     scoring: ScoringOptions = field(default_factory=ScoringOptions)
@@ -66,17 +80,26 @@ class MatchOptions:
     min_score: float | None = None
     explain: bool = True
     solver: str = "auto"
+    complementary: bool = False
+    complementary_weight: float = 1.0
+    cover_threshold: float = COVER_THRESHOLD
     fairness: tuple[GroupFloor, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class MatchedPair:
-    """One pair of a match, with its explanation (None when explanations are off)."""
+    """One pair of a match, with its explanation (None when explanations are off).
+
+    ``coverage``: the share of the score's weight backed by data; ``focus_areas``: what the
+    pair could work on (:func:`~matchsvc.explain.focus_areas`; empty when explanations are off).
+    """
 
     mentee_id: str
     mentor_id: str
     score: float
     explanation: Explanation | None
+    coverage: float
+    focus_areas: tuple[FocusArea, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +116,10 @@ class MatchSummary:
     """Totals of a match. ``matched`` counts pairs, ``unmatched`` mentees with unmet demand.
 
     ``timings_ms``: milliseconds per stage (``embed``, ``score``, ``solve``, ``explain``).
+    ``mean_coverage``: mean coverage of the matched pairs (None without pairs).
+    ``complementary``: what ``options.complementary`` changed (None when it is off); ``optimal``
+    is then False if it moved any pair (the pairs optimise the complementary objective, with
+    the guarantees its summary states).
     ``fairness``: the cost of the fairness floors and every group's outcome; None without
     ``options.fairness``.
     """
@@ -105,17 +132,22 @@ class MatchSummary:
     optimal: bool
     solver: str
     timings_ms: Mapping[str, float]
+    mean_coverage: float | None
+    complementary: ComplementarySummary | None
     fairness: FairnessOutcome | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class MatchReport:
-    """Everything ``POST /match`` returns. Matches are sorted by mentee then mentor order."""
+    """Everything ``POST /match`` returns. Matches are sorted by mentee then mentor order;
+    ``mentees`` holds each mentee's skill gaps, in mentee order (empty when explanations are
+    off)."""
 
     matches: tuple[MatchedPair, ...]
     unmatched: tuple[UnmatchedReason, ...]
     mentors: tuple[MentorLoad, ...]
     summary: MatchSummary
+    mentees: tuple[MenteeGaps, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +160,8 @@ class Recommendation:
     rank: int
     remaining_capacity: int
     explanation: Explanation
+    coverage: float
+    focus_areas: tuple[FocusArea, ...]
 
 
 def build_problem(
@@ -173,16 +207,25 @@ def match(
             group and the largest floor that can).
     """
     groupings = check_fairness(mentees, options)
+    _check_match_options(options)
     watch = Stopwatch()
     problem = build_problem(mentees, mentors, options, embedder, watch)
     fairness: FairnessOutcome | None = None
+    extra = None
     with watch.stage("solve"):
         if groupings:
             result, fairness = solve_with_floors(problem, options.fairness, groupings)
         else:
             result = problem.solve(objective=options.objective, solver=options.solver)
+        if options.complementary:
+            result, extra = complementary(
+                problem,
+                result,
+                weight=options.complementary_weight,
+                threshold=options.cover_threshold,
+            )
     with watch.stage("explain"):
-        matches, unmatched = _explain(problem, result, options.explain)
+        matches, unmatched, gaps = _explain(problem, result, options)
     scores = result.scores
     summary = MatchSummary(
         matched=len(matches),
@@ -193,27 +236,63 @@ def match(
         optimal=bool(result.optimal),
         solver=result.solver,
         timings_ms=watch.timings(),
+        mean_coverage=float(np.mean([m.coverage for m in matches])) if matches else None,
+        complementary=extra,
         fairness=fairness,
     )
-    return MatchReport(matches, unmatched, mentor_loads(problem, result.pairs), summary)
+    return MatchReport(matches, unmatched, mentor_loads(problem, result.pairs), summary, gaps)
+
+
+def _check_match_options(options: MatchOptions) -> None:
+    """Raise InvalidInputError for a complementary weight or cover threshold out of range, or
+    complementary mentors asked together with fairness floors (its local search does not keep
+    floors)."""
+    if options.complementary and options.fairness:
+        raise InvalidInputError(
+            "complementary mentors and fairness floors cannot be combined: the complementary "
+            "search does not keep the floors; drop one of them",
+            field="options.complementary",
+        )
+    w = options.complementary_weight
+    if isinstance(w, bool) or not isinstance(w, int | float) or not 0 <= w <= MAX_WEIGHT:
+        raise InvalidInputError(
+            f"complementary_weight is {w!r}; use a number in [0, {MAX_WEIGHT:g}]",
+            field="options.complementary_weight",
+        )
+    t = options.cover_threshold
+    if isinstance(t, bool) or not isinstance(t, int | float) or not 0 <= t <= 1:
+        raise InvalidInputError(
+            f"cover_threshold is {t!r}; use a similarity in [0, 1]",
+            field="options.cover_threshold",
+        )
 
 
 def _explain(
-    problem: MatchProblem, result: Assignment, explain: bool
-) -> tuple[tuple[MatchedPair, ...], tuple[UnmatchedReason, ...]]:
-    """The matched pairs (explained when ``explain``) and the unmatched mentees' reasons."""
-    comp = problem.comp
+    problem: MatchProblem, result: Assignment, options: MatchOptions
+) -> tuple[tuple[MatchedPair, ...], tuple[UnmatchedReason, ...], tuple[MenteeGaps, ...]]:
+    """The matched pairs (explained when ``options.explain``), the unmatched mentees' reasons
+    and each mentee's gaps (when explained)."""
+    comp, explain, threshold = problem.comp, options.explain, options.cover_threshold
     holders = SlotHolders(result.pairs, result.scores, problem.shape[1])
+    pairs = [(int(i), int(j)) for i, j in result.pairs.tolist()]
+    covers = {pair: comp.cover(*pair) for pair in pairs} if explain else {}
     matches = tuple(
         MatchedPair(
             mentee_id=comp.mentee_ids[i],
             mentor_id=comp.mentor_ids[j],
             score=float(s),
             explanation=explain_pair(problem, holders, i, j) if explain else None,
+            coverage=comp.coverage(i, j),
+            focus_areas=(
+                focus_areas(comp, i, j, threshold=threshold, cover=covers[(i, j)])
+                if explain
+                else ()
+            ),
         )
-        for (i, j), s in zip(result.pairs.tolist(), result.scores.tolist(), strict=True)
+        for (i, j), s in zip(pairs, result.scores.tolist(), strict=True)
     )
-    return matches, tuple(unmatched_reasons(problem, holders, result.unmatched))
+    gaps = mentee_gaps(comp, holders, threshold=threshold, covers=covers) if explain else ()
+    return matches, tuple(unmatched_reasons(problem, holders, result.unmatched)), gaps
 
 
 def recommend(
@@ -238,6 +317,7 @@ def recommend(
     """
     if not isinstance(top_n, int) or not 1 <= top_n <= MAX_TOP_N:
         raise InvalidInputError(f"top_n is {top_n!r}; use 1 to {MAX_TOP_N}", field="top_n")
+    _check_match_options(options)
     loads = assigned or {}
     capacity = {p.id: p.capacity for p in mentors}
     for mentor_id in sorted(loads):
@@ -274,6 +354,8 @@ def recommend(
                 rank=rank,
                 remaining_capacity=int(remaining[j]),
                 explanation=explain_pair(problem, no_slots, i, j, with_forgone=False),
+                coverage=comp.coverage(i, j),
+                focus_areas=focus_areas(comp, i, j, threshold=options.cover_threshold),
             )
             for rank, j in enumerate(order.tolist(), start=1)
         )

@@ -538,7 +538,7 @@ def _examples(match: schemas.MatchResponse | None) -> str:
         parts = [(name, share.contribution) for name, share in ex.facets.items()]
         legend = "".join(
             f'<span><i style="background:{FACET_COLOURS[n % len(FACET_COLOURS)]}"></i>'
-            f"{_e(name)} {share.similarity:.2f} × {share.weight:.2f}</span>"
+            f"{_e(name)} {_similarity(share.similarity)} × {share.weight:.2f}</span>"
             for n, (name, share) in enumerate(ex.facets.items())
         )
         skills = "; ".join(f"{_e(s.wanted)} ~ {_e(s.offered)}" for s in ex.skill_pairs[:3])
@@ -552,6 +552,11 @@ def _examples(match: schemas.MatchResponse | None) -> str:
             + "</div>"
         )
     return "".join(out)
+
+
+def _similarity(value: float | None) -> str:
+    """A facet's similarity, or "missing" when nothing was compared (see the scores' rules)."""
+    return "missing" if value is None else f"{value:.2f}"
 
 
 def _history(audit: schemas.AuditResponse) -> str:

@@ -138,3 +138,7 @@ class LearnResponse(Out):
     evidence: Evidence
     data: DataSummary
     calibration: list[CalibrationBand] | None
+    mentor_side_weight: float | None = Field(
+        description="When mentors' wishes took part: ready for options.mentor_side_weight "
+        "(weights then cover the mentee side, summing to 1); else null."
+    )

@@ -14,21 +14,26 @@ from matchsvc.schemas.people import MatchOptionsIn, Profile, ScoringOptionsIn
 __all__ = [
     "AssignRequest",
     "AssignResponse",
+    "ComplementarySummary",
     "Explanation",
     "FacetShare",
+    "FocusArea",
     "ForgoneMentor",
     "Holder",
     "Match",
     "MatchRequest",
     "MatchResponse",
+    "MenteeGaps",
     "MenteeRecommendations",
     "MentorLoad",
+    "MentorSide",
     "Pair",
     "RecommendRequest",
     "RecommendResponse",
     "Recommendation",
     "ScoreRequest",
     "ScoreResponse",
+    "SkillGap",
     "SkillMatch",
     "Summary",
     "Unmatched",
@@ -99,9 +104,11 @@ class AssignRequest(StrictIn):
 
 
 class FacetShare(Out):
-    similarity: float
+    similarity: float | None = Field(description="Null when the facet is missing for the pair.")
     weight: float
     contribution: float
+    missing: bool = Field(description="Nothing of the facet could be compared (adds 0).")
+    coverage: float = Field(description="Share of the facet compared (blended facets: parts).")
 
 
 class SkillMatch(Out):
@@ -122,6 +129,34 @@ class ForgoneMentor(Out):
     held_by: list[Holder]
 
 
+class MentorSide(Out):
+    fit: float | None
+    weight: float
+    parts: dict[str, float | None]
+    topic_pairs: list[SkillMatch]
+
+
+class FocusArea(Out):
+    kind: Literal["skill", "goal"]
+    skill: str
+    mentor_skill: str
+    similarity: float
+
+
+class SkillGap(Out):
+    skill: str
+    similarity: float | None
+    mentor_id: str | None
+
+
+class MenteeGaps(Out):
+    mentee_id: str
+    mentors: list[str]
+    wanted: int
+    covered: int
+    gaps: list[SkillGap]
+
+
 class Explanation(Out):
     facets: dict[str, FacetShare]
     skill_pairs: list[SkillMatch]
@@ -131,6 +166,11 @@ class Explanation(Out):
     feasible_mentors: int
     best_not_given: ForgoneMentor | None
     summary: str
+    coverage: float = Field(description="Share of the score's weight backed by data, in [0, 1].")
+    mentee_fit: float = Field(description="The mentee -> mentor side, in [0, 1].")
+    mentor_side: MentorSide | None = Field(
+        description="The mentor -> mentee side; null when no mentor wish applies."
+    )
 
 
 class Match(Out):
@@ -138,6 +178,8 @@ class Match(Out):
     mentor_id: str
     score: float
     explanation: Explanation | None
+    coverage: float
+    focus_areas: list[FocusArea]
 
 
 class UnmatchedDetail(Out):
@@ -181,6 +223,25 @@ class MentorLoad(Out):
     capacity: int
 
 
+class ComplementarySummary(Out):
+    mentees: int
+    weight: float
+    coverage_plain: float
+    coverage: float
+    coverage_gain: float
+    gaps_plain: int
+    gaps: int
+    total_plain: float
+    total: float
+    objective_plain: float
+    objective: float
+    upper_bound: float
+    bound_ratio: float
+    moves: int
+    passes: int
+    converged: bool
+
+
 class Summary(Out):
     matched: int
     unmatched: int
@@ -190,6 +251,8 @@ class Summary(Out):
     optimal: bool
     solver: str
     timings_ms: dict[str, float]
+    mean_coverage: float | None
+    complementary: ComplementarySummary | None
     fairness: Fairness | None = Field(
         None,
         exclude_if=lambda value: value is None,
@@ -203,6 +266,7 @@ class MatchResponse(Out):
     unmatched: list[Unmatched]
     mentors: list[MentorLoad]
     summary: Summary
+    mentees: list[MenteeGaps]
 
 
 class Recommendation(Out):
@@ -211,6 +275,8 @@ class Recommendation(Out):
     rank: int
     remaining_capacity: int
     explanation: Explanation
+    coverage: float
+    focus_areas: list[FocusArea]
 
 
 class MenteeRecommendations(Out):
@@ -241,9 +307,17 @@ class ScoreResponse(Out):
     mentee_ids: list[str]
     mentor_ids: list[str]
     scores: list[list[float]]
-    facets: dict[str, list[list[float]]]
+    facets: dict[str, list[list[float | None]]] = Field(
+        description="Per facet, mentees x mentors in [0, 1]; null where the facet is missing."
+    )
     weights: dict[str, float]
     allowed: list[list[bool]]
+    coverage: list[list[float]] = Field(
+        description="Share of each pair's score weight backed by data, in [0, 1]."
+    )
+    mentor_side_weight: float = Field(
+        description="Share of the score given to the mentor -> mentee fit (0: not applied)."
+    )
 
 
 def unmatched_out(reason: explain.UnmatchedReason) -> Unmatched:

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from matchsvc import bounds, profiles
+from matchsvc.explain import COVER_THRESHOLD
 from matchsvc.pipelines import MatchOptions
 from matchsvc.schemas._base import (
     AttributeValue,
@@ -36,6 +37,7 @@ __all__ = [
     "MatchOptionsIn",
     "Profile",
     "ScoringOptionsIn",
+    "Wishes",
 ]
 
 
@@ -89,8 +91,40 @@ class Communication(StrictIn):
         )
 
 
+class Wishes(StrictIn):
+    """Whom a mentor would like to mentor (read for mentors only; empty = no wish)."""
+
+    topics: list[NotBlank] = Field(
+        [],
+        max_length=bounds.MAX_LIST_ITEMS,
+        description="What they want to mentor on; compared by meaning with mentees' skills.",
+    )
+    career_stages: list[NotBlank] = Field(
+        [],
+        max_length=bounds.MAX_LIST_ITEMS,
+        description="Mentee career stages they are best placed to help (exact, any case).",
+    )
+    industries: list[NotBlank] = Field(
+        [],
+        max_length=bounds.MAX_LIST_ITEMS,
+        description="Mentee industries they are best placed to help (exact, any case).",
+    )
+    languages: list[Language] = Field(
+        [], description="ISO 639-1 codes they would like to mentor in (met by a shared one)."
+    )
+
+    def to_core(self) -> profiles.Wishes:
+        return profiles.Wishes(
+            topics=tuple(self.topics),
+            career_stages=tuple(self.career_stages),
+            industries=tuple(self.industries),
+            languages=tuple(self.languages),
+        )
+
+
 class Profile(StrictIn):
-    """A mentee or mentor. ``capacity`` is read for mentors, ``demand`` for mentees."""
+    """A mentee or mentor. ``capacity`` and ``wishes`` are read for mentors, ``demand`` for
+    mentees."""
 
     id: Id
     skills: list[NotBlank] = Field([], description="Mentee: wants to learn; mentor: can teach.")
@@ -105,6 +139,15 @@ class Profile(StrictIn):
     capacity: Count = Field(1, description="Mentors: how many mentees they take.")
     demand: Count = Field(1, description="Mentees: how many mentors they want.")
     exclude: list[Id] = Field([], description="Ids on the other side never to pair with.")
+    career_stage: Text = Field(
+        "", description="The person's career stage (mentees: compared with mentors' wishes)."
+    )
+    industry: Text = Field(
+        "", description="The person's industry (mentees: compared with mentors' wishes)."
+    )
+    wishes: Wishes = Field(
+        default_factory=Wishes, description="Mentors: whom they would like to mentor."
+    )
 
     def to_core(self) -> profiles.Profile:
         return profiles.Profile(
@@ -118,6 +161,9 @@ class Profile(StrictIn):
             capacity=self.capacity,
             demand=self.demand,
             exclude=tuple(self.exclude),
+            career_stage=self.career_stage,
+            industry=self.industry,
+            wishes=self.wishes.to_core(),
         )
 
 
@@ -152,6 +198,13 @@ class ScoringOptionsIn(StrictIn):
         DEFAULT_REFERENCE_DATE,
         description="Any day of the week used for time-zone offsets.",
     )
+    mentor_side_weight: float = Field(
+        0.25,
+        ge=0,
+        le=1,
+        description="Share of the score given to the mentor -> mentee fit (mentors' wishes); "
+        "applies only when some mentor's wishes can be compared with some mentee.",
+    )
 
     def to_scoring(self) -> CoreScoringOptions:
         return CoreScoringOptions(
@@ -159,6 +212,7 @@ class ScoringOptionsIn(StrictIn):
             criteria=tuple(Criterion(**c.model_dump()) for c in self.criteria),
             constraints=Constraints(**self.constraints.model_dump()),
             reference_date=self.reference_date,
+            mentor_side_weight=self.mentor_side_weight,
         )
 
 
@@ -169,6 +223,22 @@ class MatchOptionsIn(ScoringOptionsIn):
     )
     explain: bool = True
     solver: Solver = "auto"
+    complementary: bool = Field(
+        False,
+        description="Mentees with demand > 1: prefer mentors covering different wanted skills.",
+    )
+    complementary_weight: float = Field(
+        1.0,
+        ge=0,
+        le=bounds.MAX_WEIGHT,
+        description="Weight of a mentee's skill coverage against the pair scores.",
+    )
+    cover_threshold: float = Field(
+        COVER_THRESHOLD,
+        ge=0,
+        le=1,
+        description="Similarity at which a mentor skill covers a wanted skill (focus areas, gaps).",
+    )
 
     def to_core(self) -> MatchOptions:
         return MatchOptions(
@@ -177,4 +247,7 @@ class MatchOptionsIn(ScoringOptionsIn):
             min_score=self.min_score,
             explain=self.explain,
             solver=self.solver,
+            complementary=self.complementary,
+            complementary_weight=self.complementary_weight,
+            cover_threshold=self.cover_threshold,
         )

@@ -11,13 +11,19 @@ these types. Typical use::
 from __future__ import annotations
 
 from matchsvc.scoring._calendar import SLOT_MINUTES, SLOTS_PER_WEEK, availability_slots
-from matchsvc.scoring._compatibility import COMMUNICATION_BLEND, Compatibility, build_compatibility
-from matchsvc.scoring._facets import NEUTRAL
+from matchsvc.scoring._compatibility import (
+    COMMUNICATION_BLEND,
+    Compatibility,
+    build_compatibility,
+    goal_themes,
+)
+from matchsvc.scoring._facets import MISSING, cosine_to_unit
 from matchsvc.scoring._options import (
     CONSTRAINT_NAMES,
     DEFAULT_REFERENCE_DATE,
     DEFAULT_WEIGHTS,
     FACETS,
+    MENTOR_FACET,
     Constraints,
     Criterion,
     CriterionKind,
@@ -26,6 +32,7 @@ from matchsvc.scoring._options import (
     validate_options,
 )
 from matchsvc.scoring._validate import ISO_639_1, validate_people
+from matchsvc.scoring._wishes import WISHES_BLEND
 from matchsvc.scoring.cache import (
     CacheStats,
     Embedder,
@@ -43,9 +50,11 @@ __all__ = [
     "DEFAULT_WEIGHTS",
     "FACETS",
     "ISO_639_1",
-    "NEUTRAL",
+    "MENTOR_FACET",
+    "MISSING",
     "SLOTS_PER_WEEK",
     "SLOT_MINUTES",
+    "WISHES_BLEND",
     "CacheStats",
     "Compatibility",
     "Constraints",
@@ -56,7 +65,9 @@ __all__ = [
     "ScoringOptions",
     "availability_slots",
     "build_compatibility",
+    "cosine_to_unit",
     "forget_texts",
+    "goal_themes",
     "normalize_text",
     "normalized_weights",
     "profile_texts",

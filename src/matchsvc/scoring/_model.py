@@ -9,14 +9,21 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
 
 from matchsvc.errors import ConfigError
 
-__all__ = ["BUNDLED_MODEL_NAME", "Backend", "Encoder", "bundled_model_path", "weights_digest"]
+__all__ = [
+    "BUNDLED_MODEL_NAME",
+    "Backend",
+    "Encoder",
+    "TokenCounter",
+    "bundled_model_path",
+    "weights_digest",
+]
 
 BUNDLED_MODEL_NAME = "all-MiniLM-L6-v2"
 
@@ -41,6 +48,24 @@ class Encoder(Protocol):
     def dim(self) -> int: ...
 
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]: ...
+
+
+@runtime_checkable
+class TokenCounter(Protocol):
+    """How much of a text a model reads: what long-text chunking needs (see
+    :mod:`matchsvc.scoring.cache`).
+
+    Contract: ``max_tokens`` is the number of text tokens the model reads of one input (its
+    window less the special tokens it adds); ``count_tokens(texts)`` the number of tokens of
+    each text without special tokens and without truncation. Every token covers at least one
+    byte of the text, but for at most one (a leading word marker), so a text of fewer than
+    ``max_tokens`` UTF-8 bytes always fits (the cache counts only longer texts).
+    """
+
+    @property
+    def max_tokens(self) -> int: ...
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
 
 
 def bundled_model_path() -> Path:

@@ -21,6 +21,7 @@ __all__ = [
     "DEFAULT_REFERENCE_DATE",
     "DEFAULT_WEIGHTS",
     "FACETS",
+    "MENTOR_FACET",
     "Constraints",
     "Criterion",
     "CriterionKind",
@@ -36,6 +37,9 @@ DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
     {"skills": 0.5, "goals": 0.3, "communication": 0.2}
 )
 """Default facet weights: skills 0.5, goals 0.3, communication 0.2 (they already sum to 1)."""
+
+MENTOR_FACET = "mentor_wishes"
+"""The mentor -> mentee facet: how well the mentee fits the mentor's :class:`~matchsvc.profiles.Wishes`."""
 
 CONSTRAINT_NAMES: tuple[str, ...] = ("language", "availability", "exclude")
 """Built-in hard constraints, as keys of :attr:`Compatibility.removed` (hard criteria add theirs)."""
@@ -69,7 +73,8 @@ class Criterion:
     whose weight is ``ScoringOptions.weights[name]``.
 
     Missing values: when either side lacks the attribute, a hard criterion keeps the pair and a
-    soft one scores the neutral 0.5; nobody is punished for leaving a field empty.
+    soft one is *missing* for that pair (NaN in its facet): it adds 0 to the score, like every
+    facet without data, so a missing value never outranks a real one.
     """
 
     name: str
@@ -114,6 +119,13 @@ class ScoringOptions:
             see :data:`DEFAULT_REFERENCE_DATE`.
         overlap_target_hours: weekly overlap at which the availability part of the communication
             facet reaches 1 (it grows linearly from 0 hours).
+        mentor_side_weight: ``beta`` in [0, 1], the share of the score given to the mentor ->
+            mentee fit (facet :data:`MENTOR_FACET`): ``score = (1 - beta) * mentee_fit + beta *
+            mentor_fit``, where ``mentee_fit`` is the weighted sum of the other facets. It applies
+            only when the mentor-side facet has data for at least one pair of the request (some
+            mentor gave wishes that can be compared with some mentee); otherwise ``beta`` is 0
+            and the scores are exactly those without the mentor side. Default 0.25: the mentee's
+            needs lead, the mentors' wishes count for a quarter.
     """
 
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
@@ -121,6 +133,7 @@ class ScoringOptions:
     constraints: Constraints = field(default_factory=Constraints)
     reference_date: date = DEFAULT_REFERENCE_DATE
     overlap_target_hours: float = 2.0
+    mentor_side_weight: float = 0.25
 
 
 def _is_number(value: object) -> bool:
@@ -135,7 +148,7 @@ def validate_options(options: ScoringOptions) -> None:
             ``"options.criteria[1].kind"``; the message names the value and the fix.
     """
     seen: dict[str, int] = {}
-    reserved = set(FACETS) | set(CONSTRAINT_NAMES)
+    reserved = set(FACETS) | set(CONSTRAINT_NAMES) | {MENTOR_FACET}
     if len(options.criteria) > MAX_CRITERIA:
         raise InvalidInputError(
             f"{len(options.criteria)} criteria given; at most {MAX_CRITERIA} are allowed "
@@ -210,6 +223,12 @@ def validate_options(options: ScoringOptions) -> None:
             f"overlap_target_hours is {target!r}; use a number of hours in (0, 168]",
             field="options.overlap_target_hours",
         )
+    beta = options.mentor_side_weight
+    if not _is_number(beta) or not 0 <= beta <= 1:
+        raise InvalidInputError(
+            f"mentor_side_weight is {beta!r}; use a number in [0, 1] (0 ignores mentors' wishes)",
+            field="options.mentor_side_weight",
+        )
     if not isinstance(options.reference_date, date):
         raise InvalidInputError(
             f"reference_date is {options.reference_date!r}; use a datetime.date",
@@ -218,7 +237,10 @@ def validate_options(options: ScoringOptions) -> None:
 
 
 def normalized_weights(options: ScoringOptions) -> dict[str, float]:
-    """The weights the score uses: one per facet then per soft criterion, summing to 1.
+    """The mentee side's weights: one per facet then per soft criterion, summing to 1.
+
+    The score uses these times ``1 - beta`` when the mentor side applies (see
+    :attr:`ScoringOptions.mentor_side_weight`), else these.
 
     Facets missing from ``options.weights`` get 0. The order of the result is the facet order
     (:data:`FACETS`, then soft criteria in the order given).
@@ -237,6 +259,12 @@ def normalized_weights(options: ScoringOptions) -> dict[str, float]:
             raise InvalidInputError(
                 f"criterion {name!r} is hard: hard criteria filter pairs and take no weight; "
                 "remove the weight or make the criterion soft",
+                field=where,
+            )
+        if name == MENTOR_FACET:
+            raise InvalidInputError(
+                f"{MENTOR_FACET!r} takes no entry in weights: set options.mentor_side_weight "
+                "(the mentor side's share of the score) instead",
                 field=where,
             )
         if name not in known:

@@ -219,8 +219,10 @@ def validate_people(
     time zone is an IANA name or "UTC+HH:MM"; availability windows have a known day, "HH:MM"
     times (ASCII digits) with end after start, and come with a time zone; attributes hold text,
     booleans, finite numbers of magnitude at most :data:`~matchsvc.bounds.MAX_ABS_ATTRIBUTE`, or
-    lists of at most :data:`~matchsvc.bounds.MAX_LIST_ITEMS` texts. With ``options``, the
-    options are checked too and attributes used by ``gap`` criteria must be numbers.
+    lists of at most :data:`~matchsvc.bounds.MAX_LIST_ITEMS` texts; ``career_stage`` and
+    ``industry`` are strings; wish topics, career stages and industries are non-empty strings and
+    wish languages ISO 639-1 codes. With ``options``, the options are checked too and attributes
+    used by ``gap`` criteria must be numbers.
 
     Raises:
         InvalidInputError: the first problem found, with ``field`` like ``"mentees[2].id"`` or
@@ -300,6 +302,30 @@ def _check_person(person: Profile, where: str) -> None:
     for k, excluded in enumerate(person.exclude):
         _text(excluded, f"{where}.exclude[{k}]")
     _check_attribute_values(person, where)
+    for name in ("career_stage", "industry"):
+        value = getattr(person, name)
+        if not isinstance(value, str):
+            raise InvalidInputError(
+                f"{where}.{name} is a {type(value).__name__}; use a string ('' for none)",
+                field=f"{where}.{name}",
+            )
+        _text(value, f"{where}.{name}")
+    wishes = person.wishes
+    for name in ("topics", "career_stages", "industries"):
+        for k, item in enumerate(getattr(wishes, name)):
+            if not isinstance(item, str) or not item.strip():
+                raise InvalidInputError(
+                    f"{where}.wishes.{name}[{k}] is {item!r}; use a non-empty string",
+                    field=f"{where}.wishes.{name}[{k}]",
+                )
+            _text(item, f"{where}.wishes.{name}[{k}]")
+    for k, language in enumerate(wishes.languages):
+        if not isinstance(language, str) or language.lower() not in ISO_639_1:
+            raise InvalidInputError(
+                f"{where}.wishes.languages[{k}] is {language!r}; use a two-letter ISO 639-1 "
+                "code such as 'en' or 'pt'",
+                field=f"{where}.wishes.languages[{k}]",
+            )
     comm = person.communication
     cwhere = f"{where}.communication"
     if not isinstance(comm.style, str):

@@ -20,12 +20,20 @@ Retention and erasure (the database file):
 Deleted rows are overwritten with zeros (``PRAGMA secure_delete``); after a purge or a forget the
 write-ahead log is checkpointed and truncated, so the bytes are gone from both files, not only
 unreachable. (Eviction past ``max_entries`` zeroes the rows too but leaves the log to be reused.)
+
+**Long texts.** When the encoder is a :class:`~matchsvc.scoring.encoder.TokenCounter` (both
+bundled backends are), a text longer than the model's window is encoded in pieces and the
+pieces' vectors are pooled (:mod:`matchsvc.scoring._chunks` states the rule). The cache then
+holds the *pieces*, each under its own key: a short text is its own single piece (key and
+vector as without chunking), and a long text's vector is rebuilt from its pieces on every
+call, so no key ever maps to a vector of a truncated long text.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import sqlite3
 import threading
 import time
@@ -42,13 +50,15 @@ from numpy.typing import NDArray
 
 from matchsvc.errors import ConfigError
 from matchsvc.profiles import Profile
-from matchsvc.scoring.encoder import Encoder
+from matchsvc.scoring._chunks import pool, split_text
+from matchsvc.scoring.encoder import Encoder, TokenCounter
 
 __all__ = [
     "CacheStats",
     "Embedder",
     "EmbeddingCache",
     "forget_texts",
+    "goal_themes",
     "normalize_text",
     "profile_texts",
     "text_key",
@@ -94,20 +104,46 @@ def text_key(text: str) -> bytes:
     return hashlib.sha256(normalize_text(text).encode("utf-8")).digest()
 
 
+_THEME_SPLIT = re.compile(r"(?<=[.!?;])\s+|\n+")
+
+
+def goal_themes(goals: str) -> list[str]:
+    """The themes of a goal text: its sentences (split after ``. ! ? ;`` and at line breaks).
+
+    Each theme is normalised (:func:`~matchsvc.scoring.normalize_text`) and keeps its
+    punctuation; empty pieces are dropped. A goal of one sentence is one theme.
+    """
+    out: list[str] = []
+    for piece in _THEME_SPLIT.split(goals):
+        text = normalize_text(piece)
+        if text and any(ch.isalnum() for ch in text) and text not in out:
+            out.append(text)
+    return out
+
+
 def profile_texts(person: Profile) -> tuple[str, ...]:
     """The texts :func:`~matchsvc.scoring.build_compatibility` embeds for ``person``.
 
-    Each skill, the goals and the communication style, normalised, each once, in that order;
+    Each skill, the goals, their themes (:func:`goal_themes`), the communication style and a
+    mentor's wish topics, normalised, each once, in that order;
     texts that normalise to ``""`` are never embedded and are left out. Their
     :func:`text_key` values are the person's cache keys (under each model id).
     """
-    texts = (*person.skills, person.goals, person.communication.style)
+    texts = (
+        *person.skills,
+        person.goals,
+        *goal_themes(person.goals),
+        person.communication.style,
+        *person.wishes.topics,
+    )
     return tuple(dict.fromkeys(t for t in map(normalize_text, texts) if t))
 
 
 @dataclass(frozen=True, slots=True)
 class CacheStats:
     """Counters since the cache was created.
+
+    Counts are of distinct texts, a long text counting as its pieces (see the module docstring).
 
     Attributes:
         hits: distinct texts per call found in memory or on disk.
@@ -317,6 +353,9 @@ class EmbeddingCache:
         max_entries: most rows in the file; past it the oldest are deleted after each write.
             ``None``: no cap. The in-memory layer is bounded by ``lru_size`` instead.
         clock: seconds since the epoch, for ``ttl_seconds`` (tests inject a fake one).
+        tokens: how the model counts tokens, for long texts; default ``encoder`` when it is a
+            :class:`~matchsvc.scoring.encoder.TokenCounter`, else no chunking (every text is
+            sent whole and the model cuts what exceeds its window).
 
     Thread-safe: one lock guards the LRU, the database and the counters; it is released
     while the encoder runs, so two threads missing the same text may both encode it (same
@@ -336,6 +375,7 @@ class EmbeddingCache:
         ttl_seconds: float | None = None,
         max_entries: int | None = None,
         clock: Callable[[], float] = time.time,
+        tokens: TokenCounter | None = None,
     ) -> None:
         if lru_size < 0:
             raise ConfigError(f"lru_size is {lru_size}; use 0 (off) or a positive number")
@@ -344,6 +384,9 @@ class EmbeddingCache:
         if max_entries is not None and max_entries < 1:
             raise ConfigError(f"max_entries is {max_entries}; use a positive number or None")
         self._encoder = encoder
+        self._tokens = (
+            tokens if tokens is not None else encoder if isinstance(encoder, TokenCounter) else None
+        )
         self._model_id = encoder.model_id
         self._dim = encoder.dim
         self._lru: OrderedDict[bytes, tuple[NDArray[np.float32], float]] = OrderedDict()
@@ -419,13 +462,16 @@ class EmbeddingCache:
         """Unit float32 rows for ``texts``, shape ``(len(texts), dim)``.
 
         Duplicates (after normalisation) are looked up and encoded once; all misses are
-        encoded in a single ``encoder.encode`` call.
+        encoded in a single ``encoder.encode`` call. A text longer than the model's window is
+        looked up and encoded as its pieces, then pooled (see the module docstring).
 
         Raises:
             ConfigError: the encoder returned the wrong shape or non-finite values.
         """
         normalized = [normalize_text(t) for t in texts]
-        keys = [hashlib.sha256(t.encode("utf-8")).digest() for t in normalized]
+        pieces = self._pieces(normalized)
+        flat = [piece for text in pieces for piece in text]
+        keys = [hashlib.sha256(t.encode("utf-8")).digest() for t in flat]
         first: dict[bytes, int] = {}
         for k, key in enumerate(keys):
             first.setdefault(key, k)
@@ -452,7 +498,7 @@ class EmbeddingCache:
             self._hits += len(first) - len(missing)
             self._misses += len(missing)
         if missing:
-            vectors = self._encode([normalized[first[key]] for key in missing])
+            vectors = self._encode([flat[first[key]] for key in missing])
             fresh = dict(zip(missing, vectors, strict=True))
             with self._lock:
                 now = self._clock()
@@ -464,9 +510,20 @@ class EmbeddingCache:
                     self._write(fresh, now)
             found.update(fresh)
         out = np.empty((len(texts), self._dim), dtype=np.float32)
-        for k, key in enumerate(keys):
-            out[k] = found[key]
+        at = 0
+        for k, text in enumerate(pieces):
+            if len(text) == 1:
+                out[k] = found[keys[at]]
+            else:
+                out[k] = pool(np.stack([found[key] for key in keys[at : at + len(text)]]))
+            at += len(text)
         return out
+
+    def _pieces(self, normalized: list[str]) -> list[list[str]]:
+        """Each text's pieces: ``[text]``, or several for a text longer than the window."""
+        if self._tokens is None:
+            return [[t] for t in normalized]
+        return [split_text(t, self._tokens) if t else [t] for t in normalized]
 
     def _encode(self, texts: list[str]) -> NDArray[np.float32]:
         vectors = np.asarray(self._encoder.encode(texts), dtype=np.float32)
@@ -561,7 +618,7 @@ class EmbeddingCache:
         Raises:
             ConfigError: the file could not be changed (nothing is reported removed).
         """
-        keys = list(dict.fromkeys(text_key(t) for t in texts))
+        keys = _keys_with_pieces(texts, self._tokens)
         with self._lock:
             removed = {(self._model_id, key) for key in keys if self._lru.pop(key, None)}
             if self._file is not None and keys:
@@ -594,8 +651,24 @@ class EmbeddingCache:
         self.close()
 
 
-def forget_texts(path: Path, texts: Iterable[str]) -> int:
+def _keys_with_pieces(texts: Iterable[str], tokens: TokenCounter | None) -> list[bytes]:
+    """The cache keys of ``texts``: each text's own, and those of its pieces when ``tokens``
+    says it is longer than the model's window (long texts are cached as their pieces)."""
+    keys: dict[bytes, None] = {}
+    for text in texts:
+        normalized = normalize_text(text)
+        keys[text_key(normalized)] = None
+        if tokens is not None and normalized:
+            keys.update(dict.fromkeys(text_key(p) for p in split_text(normalized, tokens)))
+    return list(keys)
+
+
+def forget_texts(path: Path, texts: Iterable[str], tokens: TokenCounter | None = None) -> int:
     """Delete the vectors of ``texts``, under every model id, from the cache file at ``path``.
+
+    ``tokens`` (the model's token counting, e.g. :class:`~matchsvc.scoring.onnx_encoder.
+    ModelTokens`) finds the pieces of long texts, which are cached under their own keys; without
+    it only whole texts are erased.
 
     For a process that has no model loaded (``matchsvc forget``); a running service's
     in-memory copies are untouched (use :meth:`EmbeddingCache.forget` there). A missing file
@@ -609,7 +682,7 @@ def forget_texts(path: Path, texts: Iterable[str]) -> int:
     """
     if not path.exists():
         return 0
-    keys = list(dict.fromkeys(text_key(t) for t in texts))
+    keys = _keys_with_pieces(texts, tokens)
     store = _VectorFile(path, time.time)
     try:
         return len(store.forget(keys)) if keys else 0

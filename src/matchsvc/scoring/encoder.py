@@ -21,6 +21,7 @@ from matchsvc.scoring._model import (
     BUNDLED_MODEL_NAME,
     Backend,
     Encoder,
+    TokenCounter,
     bundled_model_path,
     weights_digest,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "Backend",
     "Encoder",
     "SentenceTransformerEncoder",
+    "TokenCounter",
     "bundled_model_path",
     "load_encoder",
     "weights_digest",
@@ -42,6 +44,10 @@ class SentenceTransformerEncoder:
     Loading never downloads: ``HF_HUB_OFFLINE=1`` is set before the library is imported and the
     model is opened by path. ``encode`` passes the whole list to one ``encode()`` call, which
     sorts by length internally (less padding), and returns normalised float32 rows.
+
+    It is a :class:`TokenCounter` too: the model reads ``max_seq_length`` tokens (256 for
+    all-MiniLM-L6-v2) including its special tokens, and cuts the rest; the embedding cache uses
+    :meth:`count_tokens` to encode longer texts in pieces.
     """
 
     def __init__(self, path: Path, *, name: str | None = None, batch_size: int = 32) -> None:
@@ -72,6 +78,9 @@ class SentenceTransformerEncoder:
         self._model_id = f"{self.name}@{weights_digest(path)}"
         self._batch_size = batch_size
         self._lock = threading.Lock()  # torch modules are not safe to call concurrently
+        tokenizer = self._model.tokenizer
+        special = len(tokenizer("", add_special_tokens=True)["input_ids"])
+        self._max_tokens = max(1, int(self._model.max_seq_length) - special)
 
     @property
     def model_id(self) -> str:
@@ -80,6 +89,25 @@ class SentenceTransformerEncoder:
     @property
     def dim(self) -> int:
         return self._dim
+
+    @property
+    def max_tokens(self) -> int:
+        """Text tokens the model reads of one input (``max_seq_length`` less special tokens)."""
+        return self._max_tokens
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Tokens of each text, without special tokens or truncation."""
+        if len(texts) == 0:
+            return []
+        with self._lock:  # the tokenizer's truncation state is shared with encode()
+            ids = self._model.tokenizer(
+                list(texts),
+                add_special_tokens=False,
+                truncation=False,
+                return_attention_mask=False,
+                return_token_type_ids=False,
+            )["input_ids"]
+        return [len(row) for row in ids]
 
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
         if len(texts) == 0:

@@ -133,6 +133,40 @@ def _max_seq_length(path: Path, config: dict[str, Any]) -> int:
     return limit
 
 
+class ModelTokens:
+    """The token counting of the model at ``path``, from its ``tokenizer.json`` alone (no weights,
+    no session): a :class:`~matchsvc.scoring._model.TokenCounter` for work that must split long
+    texts as the encoders do without loading a model (erasing a person's cached pieces).
+
+    Counts as :meth:`OnnxEncoder.count_tokens` does (same tokenizer, lowercasing and window).
+    """
+
+    def __init__(self, path: Path) -> None:
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        from tokenizers import Tokenizer
+
+        config = _read_json(path / "config.json")
+        st_config = path / "sentence_bert_config.json"
+        self._lowercase = bool(
+            st_config.is_file() and _read_json(st_config).get("do_lower_case", False)
+        )
+        self._counter = Tokenizer.from_file(str(path / "tokenizer.json"))
+        self._counter.no_padding()
+        self._counter.no_truncation()
+        special = len(self._counter.encode("", add_special_tokens=True).ids)
+        self._max_tokens = max(1, _max_seq_length(path, config) - special)
+
+    @property
+    def max_tokens(self) -> int:
+        """Text tokens the model reads of one input."""
+        return self._max_tokens
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Tokens of each text, without special tokens or truncation."""
+        inputs = [t.lower() for t in texts] if self._lowercase else list(texts)
+        return [len(e.ids) for e in self._counter.encode_batch(inputs, add_special_tokens=False)]
+
+
 def _atomic_target(target: Path) -> Path:
     """A fresh temporary file next to ``target`` (same filesystem, so ``os.replace`` is atomic)."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -319,6 +353,11 @@ class OnnxEncoder:
         self._tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=self._max_length)
+        self._counter = Tokenizer.from_file(str(path / "tokenizer.json"))
+        self._counter.no_padding()
+        self._counter.no_truncation()
+        special = len(self._counter.encode("", add_special_tokens=True).ids)
+        self._max_tokens = max(1, self._max_length - special)
         self._session = self._open_session()
         self._feeds = [i.name for i in self._session.get_inputs()]
         unknown = sorted(set(self._feeds) - set(_GRAPH_INPUTS))
@@ -372,6 +411,19 @@ class OnnxEncoder:
     def max_seq_length(self) -> int:
         """Tokens per text after truncation (special tokens included)."""
         return self._max_length
+
+    @property
+    def max_tokens(self) -> int:
+        """Text tokens read of one input (``max_seq_length`` less special tokens): a
+        :class:`~matchsvc.scoring.encoder.TokenCounter`, so long texts are encoded in pieces."""
+        return self._max_tokens
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Tokens of each text, without special tokens or truncation."""
+        if len(texts) == 0:
+            return []
+        inputs = [t.lower() for t in texts] if self._lowercase else list(texts)
+        return [len(e.ids) for e in self._counter.encode_batch(inputs, add_special_tokens=False)]
 
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
         """Unit float32 rows for ``texts``, shape ``(len(texts), dim)``, in input order."""
