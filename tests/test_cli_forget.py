@@ -12,7 +12,7 @@ import typer
 from typer.testing import CliRunner
 
 from matchsvc.cli import create_cli
-from matchsvc.scoring import text_key
+from matchsvc.scoring import goal_themes, text_key
 from tests.fakes import FakeEncoder
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -41,12 +41,16 @@ def cached_keys(data: Path) -> set[bytes]:
         db.close()
 
 
-def texts_of(path: Path) -> set[str]:
+def texts_of(path: Path, *, themes: bool) -> set[str]:
+    """Skills, goals, styles and, for mentees, each sentence of the goals (scoring compares a
+    mentor's skills with every goal theme of a mentee, so it embeds them)."""
     people = json.loads(path.read_text())
     texts = {p.get("goals", "") for p in people} | {
         p.get("communication", {}).get("style", "") for p in people
     }
     texts |= {s for p in people for s in p.get("skills", [])}
+    if themes:
+        texts |= {t for p in people for t in goal_themes(p.get("goals", ""))}
     return {" ".join(t.split()) for t in texts} - {""}
 
 
@@ -60,8 +64,8 @@ def test_forget_removes_the_peoples_vectors_from_the_file(
         EXAMPLES / "mentors.csv", "--out", out,
     )  # fmt: skip
     assert ran.exit_code == 0, ran.output
-    mentees = {text_key(t) for t in texts_of(EXAMPLES / "mentees.json")}
-    mentors = {text_key(t) for t in texts_of(EXAMPLES / "mentors.json")}
+    mentees = {text_key(t) for t in texts_of(EXAMPLES / "mentees.json", themes=True)}
+    mentors = {text_key(t) for t in texts_of(EXAMPLES / "mentors.json", themes=False)}
     before = cached_keys(data)
     assert mentees | mentors == before
 

@@ -332,3 +332,27 @@ def test_vectors_stay_identical_with_retention_on(tmp_path: Path) -> None:
         FakeEncoder(), tmp_path / "e.sqlite3", ttl_seconds=DAY, max_entries=10
     ).embed(["a b", "c"])
     np.testing.assert_array_equal(plain, kept)
+
+
+def test_forgetting_a_long_text_erases_its_pieces_from_the_file(tmp_path: Path) -> None:
+    from matchsvc.scoring import forget_texts
+    from matchsvc.scoring._chunks import split_text
+    from tests.fakes import WindowEncoder
+
+    encoder = WindowEncoder(max_tokens=5)
+    long_text = " ".join(f"word{k}" for k in range(23))
+    path = tmp_path / "cache.sqlite3"
+    pieces = split_text(long_text, encoder)
+    assert len(pieces) == 5
+    with EmbeddingCache(encoder, path) as cache:
+        cache.embed([long_text, "short text"])
+        assert cache.forget([long_text]) == len(pieces)
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("cache.sqlite3*"))
+    assert not any(text_key(p) in raw for p in pieces) and text_key("short text") in raw
+    with EmbeddingCache(encoder, path) as cache:
+        cache.embed([long_text])
+    # a process without the model finds the pieces with the model's token counting
+    assert forget_texts(path, [long_text]) == 0  # whole texts only: the pieces stay
+    assert forget_texts(path, [long_text], encoder) == len(pieces)
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("cache.sqlite3*"))
+    assert not any(text_key(p) in raw for p in pieces)

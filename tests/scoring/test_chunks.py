@@ -134,3 +134,15 @@ def test_the_engine_chunks_through_its_budgeted_encoder(tmp_path: Path) -> None:
     engine = Engine(Settings(data_dir=tmp_path, embedding_cache=False), encoder=encoder)
     engine.cache.embed([LONG])
     assert encoder.sent == split_text(LONG, encoder)
+
+
+def test_model_tokens_count_like_the_bundled_model_without_loading_it() -> None:
+    from matchsvc.scoring.encoder import bundled_model_path
+    from matchsvc.scoring.onnx_encoder import ModelTokens
+
+    tokens = ModelTokens(bundled_model_path())
+    assert tokens.max_tokens == 254  # 256 less [CLS] and [SEP]
+    assert tokens.count_tokens(["Hello World", "data engineering", ""]) == [2, 2, 0]
+    long_text = " ".join(["mentoring"] * 300)
+    assert split_text(long_text, tokens) == split_text(long_text, tokens)
+    assert len(split_text(long_text, tokens)) == 2
