@@ -393,3 +393,27 @@ def test_a_missing_facet_reads_missing_in_the_examples(client: TestClient) -> No
         schemas.MatchResponse.model_validate(matched.json()),
     )
     assert "goals missing × 0.30" in html and "communication missing × 0.20" in html
+
+
+def test_a_result_an_earlier_version_stored_is_a_conflict_not_a_500(tmp_path: Path) -> None:
+    import sqlite3
+
+    settings = Settings(data_dir=tmp_path)
+    with TestClient(create_app(settings, encoder=FakeEncoder())) as client:
+        body = programme()
+        people = {k: body[k] for k in ("mentees", "mentors", "options")}
+        job = _wait(
+            client, client.post("/jobs", json={"kind": "match", "payload": people}).json()["id"]
+        )
+        old = json.loads(client.get(f"/jobs/{job['id']}/result").text)
+        for match in old["matches"]:
+            del match["coverage"]  # a field this version's matches always have
+        db = sqlite3.connect(tmp_path / "jobs.sqlite3")
+        with db:
+            db.execute(
+                "UPDATE jobs SET result = ? WHERE id = ?", (json.dumps(old).encode(), job["id"])
+            )
+        db.close()
+        response = client.get(f"/jobs/{job['id']}/report", params={"attributes": "region"})
+    assert response.status_code == 409
+    assert "earlier version" in response.json()["detail"]

@@ -41,16 +41,19 @@ def person(pid: str, skills: list[int], **extra: Any) -> Profile:
     )
 
 
-# Skill coverage (TokenEncoder), min_score 0.25:
+# Skill coverage (TokenEncoder), min_score 0.25; unrelated skills score U = 0.05 under the
+# cosine map, so bob (k0, k2) scores B = (1 + U) / 2 = 0.525 with each mentor:
 #          x (cap 2, org a)  y (cap 1, org b)  z (cap 1, org b)  w (cap 1, org a)
-# ann  k0        1                 0                 1                 1
-# bob  k0 k2     .5                .5                .5                .5
-# cat  k1        1                 0                 0                 0      demand 2
-# hal  k1        1                 0                 0                 0
-# dan  k2        0                 1                 0                 0
-# eve  k3        0                 0                 0                 0
+# ann  k0        1                 U                 1                 1
+# bob  k0 k2     B                 B                 B                 B
+# cat  k1        1                 U                 U                 U      demand 2
+# hal  k1        1                 U                 U                 U
+# dan  k2        U                 1                 U                 U
+# eve  k3        U                 U                 U                 U
 # fay  k0        excludes every mentor
-# gus  k0        1                 0                 1                 1      no region
+# gus  k0        1                 U                 1                 1      no region
+U = 0.05
+B = (1 + U) / 2
 MENTEES = [
     person("ann", [0], attributes={"region": "north"}),
     person("bob", [0, 2], attributes={"region": "north"}),
@@ -96,17 +99,17 @@ def check_by_hand(r: Any) -> None:
         "open_slot_left": 1,
     }
     north, south, none = r.groups
-    # north: ann, bob, cat (demand 2), hal: 5 slots, 3 matched (ann-x 1, cat-x 1, bob-z .5)
+    # north: ann, bob, cat (demand 2), hal: 5 slots, 3 matched (ann-x 1, cat-x 1, bob-z B)
     assert (north.value, north.people, north.demand, north.matched) == ("north", 4, 5, 3)
     assert north.people_matched == 3 and north.pairs == 3
     assert north.matched_share == pytest.approx(0.6)
-    assert north.mean_score == pytest.approx(2.5 / 3)
-    assert (north.min_score, north.bottom_decile_score) == (0.5, 0.5)
+    assert north.mean_score == pytest.approx((2 + B) / 3)
+    assert (north.min_score, north.bottom_decile_score) == (pytest.approx(B), pytest.approx(B))
     # top-ranked allowed mentor (ties to the lowest index): x for all four; ann and cat have x
     assert (north.top_choice_share, north.top_choice_base) == (0.5, 4)
     assert dict(north.unmatched_reasons) == {"below_min_score": 1, "capacity_exhausted": 1}
     assert (north.share_ratio, north.share_flag, north.caution) == (1.0, False, False)
-    assert north.score_ratio == pytest.approx(2.5 / 3) and not north.score_flag
+    assert north.score_ratio == pytest.approx((2 + B) / 3) and not north.score_flag
     # south: dan-y (1.0); eve and fay have no allowed mentor (not in the top-choice base)
     assert (south.value, south.people, south.demand, south.matched) == ("south", 3, 3, 1)
     assert south.matched_share == pytest.approx(1 / 3)
@@ -125,15 +128,16 @@ def check_by_hand(r: Any) -> None:
     a, b = r.mentor_groups
     assert (a.value, a.people, a.capacity, a.load, a.mean_score) == ("a", 2, 3, 2, 1.0)
     assert a.utilisation == pytest.approx(2 / 3)
-    assert (b.value, b.capacity, b.load, b.utilisation, b.mean_score) == ("b", 2, 2, 1.0, 0.75)
+    assert (b.value, b.capacity, b.load, b.utilisation) == ("b", 2, 2, 1.0)
+    assert b.mean_score == pytest.approx((1 + B) / 2)
     # loads 2, 1, 1, 0 of 5 places; Gini of [0, 1, 1, 2] = (0 - 1 + 1 + 6) / (4 x 4)
     load = r.mentor_load
     assert (load.capacity, load.load, load.utilisation) == (5, 4, 0.8)
     assert load.gini == pytest.approx(6 / 16)
     assert (load.full, load.idle, tuple(load.load_counts)) == (3, 1, (1, 2, 1))
     sc = r.scores
-    assert (sc.count, sc.minimum, sc.maximum) == (4, 0.5, 1.0)
-    assert sc.mean == pytest.approx(0.875)
+    assert (sc.count, sc.minimum, sc.maximum) == (4, pytest.approx(B), 1.0)
+    assert sc.mean == pytest.approx((3 + B) / 4)
 
 
 def test_figures_by_hand_through_the_python_api() -> None:

@@ -41,8 +41,11 @@ def embedder() -> EmbeddingCache:
 
 # The planted programme. Skill coverage (TokenEncoder): a north mentee wants k0 and every
 # mentor offers it (score 1); a south mentee wants k0 and k3, of which each mentor offers k0
-# (score 0.5). Two mentors of capacity 2: four slots for six mentees. The best total (4.0)
-# gives every slot to the north and none to the south.
+# (score (1 + U) / 2, U = 0.05 the score of unrelated texts under the cosine map). Two mentors
+# of capacity 2: four slots for six mentees. The best total (4.0) gives every slot to the
+# north and none to the south.
+U = 0.05
+SOUTH_SCORE = (1 + U) / 2
 NORTH = [person(f"n{k}", [0], attributes={"region": "north"}) for k in range(1, 5)]
 SOUTH = [person(f"s{k}", [0, 3], attributes={"region": "south"}) for k in range(1, 3)]
 MENTEES = NORTH + SOUTH
@@ -66,15 +69,18 @@ def test_without_floors_the_south_gets_nothing() -> None:
 
 def test_a_share_floor_moves_one_slot_to_the_south_at_a_cost_of_half_a_point() -> None:
     # floors: north ceil(0.5 x 4) = 2, south ceil(0.5 x 2) = 1. The best assignment meeting
-    # them keeps the 4 pairs, three norths (1.0 each) and one south (0.5): total 3.5.
+    # them keeps the 4 pairs, three norths (1.0 each) and one south (0.525): total 3.525.
     report = match(MENTEES, MENTORS, options(GroupFloor("region", 0.5)), embedder())
     f = report.summary.fairness
     assert f is not None
     assert by_group(report) == {"north": (4, 2, 4, 3), "south": (2, 1, 0, 1)}
-    assert (f.total_score_without_floors, f.total_score, f.cost_of_fairness) == (4.0, 3.5, 0.5)
+    assert f.total_score_without_floors == 4.0
+    assert f.total_score == pytest.approx(3 + SOUTH_SCORE)
+    assert f.cost_of_fairness == pytest.approx(1 - SOUTH_SCORE)
     assert f.method == "flow" and report.summary.solver.endswith("+floors")
-    assert report.summary.matched == 4 and report.summary.total_score == 3.5
-    assert sum(m.score for m in report.matches) == 3.5
+    assert report.summary.matched == 4
+    assert report.summary.total_score == pytest.approx(3 + SOUTH_SCORE)
+    assert sum(m.score for m in report.matches) == pytest.approx(3 + SOUTH_SCORE)
     south = next(g for g in f.groups if g.value == "south")
     assert (south.matched_share, south.matched_share_without_floors) == (0.5, 0.0)
     assert sum(m.mentee_id.startswith("s") for m in report.matches) == 1
@@ -132,7 +138,7 @@ def test_mentees_without_the_attribute_are_a_group_of_their_own() -> None:
 
 def test_floors_on_two_attributes() -> None:
     # The integer program's path: each attribute's own optimum breaks the other's floor.
-    # Scores with the one mentor: a 1, b 1/2, c 1/2, d 1/3; two slots.
+    # Scores with the one mentor: a 1, b (1 + U)/2, c (1 + U)/2, d (1 + 2U)/3; two slots.
     people = [
         person("a", [0], attributes={"region": "n", "track": "x"}),
         person("b", [0, 5], attributes={"region": "n", "track": "y"}),
@@ -141,15 +147,17 @@ def test_floors_on_two_attributes() -> None:
     ]
     mentors = [person("m", [0], capacity=2)]
     plain = match(people, mentors, MatchOptions(scoring=SKILLS), embedder())
-    assert plain.summary.total_score == 1.5  # a with b or c
+    assert plain.summary.total_score == pytest.approx(1 + SOUTH_SCORE)  # a with b or c
     # region floors alone: a + c (tracks x, x); track floors alone: a + b (regions n, n).
-    # Both: one of each region and each track: a + d (4/3) beats b + c (1).
+    # Both: one of each region and each track: a + d (1.37) beats b + c (1.05).
     rules = (GroupFloor("region", 0.5), GroupFloor("track", 0.5))
     report = match(people, mentors, options(*rules), embedder())
     assert {m.mentee_id for m in report.matches} == {"a", "d"}
     f = report.summary.fairness
     assert f is not None and f.method == "milp+flow"
-    assert f.total_score == pytest.approx(4 / 3) and f.cost_of_fairness == pytest.approx(1 / 6)
+    d_score = (1 + 2 * U) / 3
+    assert f.total_score == pytest.approx(1 + d_score)
+    assert f.cost_of_fairness == pytest.approx(SOUTH_SCORE - d_score)
     assert [(g.attribute, g.value, g.matched) for g in f.groups] == [
         ("region", "n", 1), ("region", "s", 1), ("track", "x", 1), ("track", "y", 1),
     ]  # fmt: skip
@@ -316,8 +324,10 @@ def test_match_over_http_reports_the_floors_and_their_cost(client: TestClient) -
     response = client.post("/match", json=body)
     assert response.status_code == 200, response.text
     fairness = response.json()["summary"]["fairness"]
-    assert fairness["total_score_without_floors"] == 4.0 and fairness["total_score"] == 3.5
-    assert fairness["cost_of_fairness"] == 0.5 and fairness["method"] == "flow"
+    assert fairness["total_score_without_floors"] == 4.0
+    assert fairness["total_score"] == pytest.approx(3 + SOUTH_SCORE)
+    assert fairness["cost_of_fairness"] == pytest.approx(1 - SOUTH_SCORE)
+    assert fairness["method"] == "flow"
     assert [
         (g["value"], g["floor"], g["matched_without_floors"], g["matched"])
         for g in fairness["groups"]
@@ -330,7 +340,7 @@ def test_without_fairness_the_summary_keeps_its_keys(client: TestClient) -> None
         summary = response.json()["summary"]
         assert list(summary) == [
             "matched", "unmatched", "total_score", "mean_score", "min_score", "optimal",
-            "solver", "timings_ms",
+            "solver", "timings_ms", "mean_coverage", "complementary",
         ]  # fmt: skip
         assert b"fairness" not in response.content
 

@@ -366,12 +366,20 @@ def _report_of(runner: JobRunner, job_id: str, attributes: list[str]) -> str:
         )
     result = runner.store.result(job_id)
     _, payload = runner.store.input(job_id)
-    request = schemas.MatchRequest.model_validate(payload)
+    try:
+        request = schemas.MatchRequest.model_validate(payload)
+        match = schemas.MatchResponse.model_validate_json(result)
+    except ValidationError:
+        raise ConflictError(
+            f"job {job_id} was stored by an earlier version of matchsvc, whose result this "
+            "version cannot read: submit the match again for a report",
+            field="job_id",
+        ) from None
     names = [name.strip() for value in attributes for name in value.split(",") if name.strip()]
     body = schemas.AuditRequest(
         mentees=request.mentees,
         mentors=request.mentors,
-        match=schemas.MatchResponse.model_validate_json(result),
+        match=match,
         options=request.options,
         attributes=names,
     )

@@ -251,8 +251,12 @@ class Summary(Out):
     optimal: bool
     solver: str
     timings_ms: dict[str, float]
-    mean_coverage: float | None
-    complementary: ComplementarySummary | None
+    mean_coverage: float | None = Field(
+        None, description="Mean coverage of the matched pairs (null without pairs)."
+    )
+    complementary: ComplementarySummary | None = Field(
+        None, description="What options.complementary changed (null when it is off)."
+    )
     fairness: Fairness | None = Field(
         None,
         exclude_if=lambda value: value is None,
@@ -266,7 +270,9 @@ class MatchResponse(Out):
     unmatched: list[Unmatched]
     mentors: list[MentorLoad]
     summary: Summary
-    mentees: list[MenteeGaps]
+    mentees: list[MenteeGaps] = Field(
+        [], description="Each mentee's wanted skills, what the assigned mentors cover, and the gaps."
+    )
 
 
 class Recommendation(Out):
