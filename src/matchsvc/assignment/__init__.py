@@ -7,7 +7,11 @@ the dual certificate of the exact solvers against the full score matrix.
 from __future__ import annotations
 
 from matchsvc.assignment._assign import assign
-from matchsvc.assignment._certificate import CertificateReport, verify_certificate
+from matchsvc.assignment._certificate import (
+    CertificateCode,
+    CertificateReport,
+    verify_certificate,
+)
 from matchsvc.assignment._registry import SolverName
 from matchsvc.assignment._types import Assignment, BlockScores, Certificate, Solver
 
@@ -15,6 +19,7 @@ __all__ = [
     "Assignment",
     "BlockScores",
     "Certificate",
+    "CertificateCode",
     "CertificateReport",
     "Solver",
     "SolverName",
