@@ -417,13 +417,17 @@ def test_mentee_over_its_demand(case: Case) -> None:
     dem = case.dem.copy()
     i = int(case.a.pairs[-1, 0])
     dem[i] -= 1
-    expect(case.check(demand=dem), C.DEMAND_EXCEEDED)
+    report = case.check(demand=dem)
+    expect(report, C.DEMAND_EXCEEDED)
+    assert report.reasons == ("a mentee exceeds its demand",)
 
 
 def test_mentor_over_its_capacity(case: Case) -> None:
     cap = case.cap.copy()
     cap[1] -= 1  # mentor 1 is full: one place fewer than it has mentees
-    expect(case.check(capacity=cap), C.CAPACITY_EXCEEDED)
+    report = case.check(capacity=cap)
+    expect(report, C.CAPACITY_EXCEEDED)
+    assert report.reasons == ("a mentor exceeds its capacity",)
 
 
 def test_duplicate_pair(case: Case) -> None:
@@ -434,7 +438,9 @@ def test_duplicate_pair(case: Case) -> None:
     dem, cap = case.dem.copy(), case.cap.copy()
     dem[i] += 1  # room for the copy: only the duplicate itself is wrong
     cap[j] += 1
-    expect(case.check(a=a, demand=dem, capacity=cap), C.DUPLICATE_PAIRS)
+    report = case.check(a=a, demand=dem, capacity=cap)
+    expect(report, C.DUPLICATE_PAIRS)
+    assert report.reasons == ("duplicate pairs",)
 
 
 @pytest.mark.parametrize(
@@ -455,7 +461,9 @@ def test_pairs_out_of_range(case: Case, bad: str) -> None:
     else:
         scores = scores[:-1]
     a = dataclasses.replace(case.a, pairs=pairs, scores=scores)
-    expect(case.check(a=a), C.PAIRS_OUT_OF_RANGE)
+    report = case.check(a=a)
+    expect(report, C.PAIRS_OUT_OF_RANGE)
+    assert report.reasons == ("pairs out of range",)
 
 
 @pytest.mark.parametrize(
@@ -491,7 +499,9 @@ def test_non_finite_prices_are_rejected(
         arr = getattr(case.cert, field).copy()
         arr[index] = value
         bad = dataclasses.replace(case.cert, **{field: arr})
-    expect(case.check(certificate=bad), C.NON_FINITE_POTENTIAL)
+    report = case.check(certificate=bad)
+    expect(report, C.NON_FINITE_POTENTIAL)
+    assert report.reasons == ("certificate has non-finite potentials",)
 
 
 def test_no_certificate(case: Case) -> None:

@@ -166,3 +166,46 @@ def test_single_value_and_single_pair() -> None:
     one[2, 1] = True
     s = np.arange(9.0).reshape(3, 3)
     assert fair_threshold(validate(s, None, None, one, "fair", None)) == 7.0
+
+
+def test_threshold_can_be_the_highest_score() -> None:
+    s = np.array([[1.0, 5.0], [5.0, 1.0], [3.0, 2.0]])
+    problem = validate(s, [1, 1], None, None, "fair", None)
+    assert fair_threshold(problem) == 5.0  # both places can be filled with 5s
+
+
+def test_nothing_above_min_score_is_not_an_error() -> None:
+    s = np.array([[1.0, 2.0], [3.0, 4.0]])
+    a = assign(s, min_score=10.0, objective="fair")
+    assert a.n_matched == 0 and a.unmatched.tolist() == [1, 1]
+
+
+class ReadRefused(Exception):
+    pass
+
+
+class Unread:
+    """A block source that must not be read (it would be refused) or is read (accepted)."""
+
+    def __init__(self, n: int, m: int) -> None:
+        self.shape = (n, m)
+
+    def block(self, i0: int, i1: int) -> FloatArray:
+        raise ReadRefused
+
+
+def test_block_source_limit_is_inclusive() -> None:
+    from matchsvc.assignment._fair import FAIR_BLOCK_LIMIT
+    from matchsvc.errors import InvalidInputError
+
+    assert FAIR_BLOCK_LIMIT == 25_000_000
+    with pytest.raises(ReadRefused):  # exactly at the limit: accepted, so it is read
+        assign(Unread(5000, 5000), objective="fair")
+    with pytest.raises(InvalidInputError) as err:
+        assign(Unread(5001, 5000), objective="fair")
+    assert str(err.value) == (
+        "objective='fair' reads every pair into memory; 5001 x 5000 = 25,005,000 pairs from a "
+        "block source is more than 25,000,000. Use objective='total', or raise min_score to the "
+        "lowest score you accept"
+    )
+    assert err.value.field == "objective"

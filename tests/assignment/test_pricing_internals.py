@@ -118,6 +118,21 @@ def test_seed_without_allowed_keeps_every_pair_that_fits() -> None:
     assert _seed(prev, tighter).keys.tolist() == [2, 7]  # mentor 2 keeps its first mentee
 
 
+def test_seed_keeps_the_lowest_indices_on_a_large_start() -> None:
+    """Ties in the keep order are broken by index (a stable sort), also past 16 pairs."""
+    pairs = [[i, j] for i in range(8) for j in range(8) if (i + j) % 3 != 1]
+    prev = previous(pairs, 8, 8)
+    problem = validate(np.zeros((8, 8)), [1] * 8, [2] * 8, None, "total", None)
+    kept = _seed(prev, problem).keys
+    got = sorted((int(k) // 8, int(k) % 8) for k in kept)
+    # each mentee keeps its first two pairs, then each mentor its first mentee among those
+    by_mentee = [p for i in range(8) for p in [q for q in map(tuple, pairs) if q[0] == i][:2]]
+    first = {}
+    for i, j in sorted(map(tuple, pairs), key=lambda q: (q[1], q[0])):
+        first.setdefault(j, (i, j))
+    assert got == sorted(set(by_mentee) & set(first.values()))
+
+
 def test_seed_refuses_another_shape_or_no_certificate() -> None:
     problem = validate(np.zeros((3, 3)), None, None, None, "total", None)
     with pytest.raises(InvalidInputError) as err:
