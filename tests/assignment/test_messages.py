@@ -43,6 +43,8 @@ CASES: list[tuple[dict[str, Any], str, str]] = [
     ({"capacity": [1, 1.5, 1, 1]}, "capacity",
      "capacity[1] = 1.5 is not an integer; capacity counts people"),
     ({"demand": [1, 1, np.inf]}, "demand", "demand[2] = inf is not an integer; demand counts people"),
+    ({"capacity": np.array([1, 1, 2.5, 1], np.float32)}, "capacity",
+     "capacity[2] = 2.5 is not an integer; capacity counts people"),
     ({"capacity": [1, -1, 1, 1]}, "capacity",
      "capacity[1] = -1 is negative; use 0 for a mentor that takes no one"),
     ({"demand": [1, 1, -2]}, "demand",

@@ -128,3 +128,50 @@ def test_idle_mentees_and_mentors_get_zero_slack_prices() -> None:
     assert red[:, 2].min() == pytest.approx(0.0, abs=1e-12)  # mentor 2 (capacity 0): tight
     report = verify_certificate(as_assignment(g, sol.used, c), s, cap, dem)
     assert report.valid, report.reasons
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+def test_a_warm_start_that_leaves_a_deficit_is_solved_again_from_scratch(transposed: bool) -> None:
+    """The start holds the worse pair; freeing it leaves that slot's deficit unfilled (the
+    freed unit prefers the better pair), so the kernel reports it and the graph is solved
+    from an empty flow: the answer and its certificate are those of a cold solve."""
+    if transposed:  # one mentor, two mentees: the mentor is the side processed
+        g = Graph(2, 1, np.array([0, 1, 2]), np.array([0, 0]), np.array([0.0, 10.0]))
+        dem, cap = np.array([1, 1]), np.array([1])
+        warm = WarmStart(np.array([True, False]), np.zeros(2), np.zeros(1), 0.0, 0.0)
+    else:
+        g = Graph(1, 2, np.array([0, 2]), np.array([0, 1]), np.array([0.0, 10.0]))
+        dem, cap = np.array([1]), np.array([1, 1])
+        warm = WarmStart(np.array([True, False]), np.zeros(1), np.zeros(2), 0.0, 0.0)
+    sol = solve_graph(g, dem, cap, warm, transposed=transposed)
+    cold = solve_graph(g, dem, cap, transposed=transposed)
+    assert sol.used.tolist() == cold.used.tolist() == [False, True]
+    assert sol.status == 0
+    for c in ("mentee_potential", "mentor_potential", "reach_mentees", "reach_mentors"):
+        np.testing.assert_array_equal(getattr(sol.certificate, c), getattr(cold.certificate, c))
+    assert sol.certificate.source_potential == cold.certificate.source_potential
+    assert sol.certificate.sink_potential == cold.certificate.sink_potential
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+def test_prices_shifted_by_a_constant_are_the_same_start(transposed: bool) -> None:
+    """Adding one constant to every price (sink and source included) changes no reduced cost
+    and no node condition, so a warm start from such prices frees nothing either (beyond
+    rounding: the shift is not exact in float64, hence ``tol``)."""
+    rng = np.random.default_rng(8)
+    s = np.round(rng.normal(size=(20, 6)), 3)
+    g = graph(s)
+    dem, cap = np.ones(20, np.int64), np.full(6, 2, np.int64)
+    cold = solve_graph(g, dem, cap, transposed=transposed)
+    c = cold.certificate
+    k = 5.0
+    warm = WarmStart(
+        cold.used,
+        c.mentee_potential + k,
+        c.mentor_potential + k,
+        c.source_potential + k,
+        c.sink_potential + k,
+    )
+    again = solve_graph(g, dem, cap, warm, transposed=transposed, tol=1e-9)
+    assert again.stats[FREED] == 0 and again.status == 0
+    np.testing.assert_array_equal(again.used, cold.used)

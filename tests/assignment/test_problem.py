@@ -129,3 +129,57 @@ def test_a_solver_object_is_used_as_given() -> None:
     a = assign(np.zeros((3, 2)), capacity=2, solver=Everyone())  # type: ignore[arg-type]
     assert a.solver == "everyone" and a.pairs.tolist() == [[0, 0], [1, 1], [2, 0]]
     assert not a.optimal
+
+
+def test_pairs_of_a_solver_object_come_back_as_int64() -> None:
+    from matchsvc.assignment._types import SolverResult
+
+    class Narrow:
+        name = "narrow"
+        exact = False
+
+        def solve(self, problem: Problem) -> SolverResult:
+            return SolverResult(pairs=np.array([[1, 0], [0, 1]], dtype=np.int32), optimal=False)
+
+    a = assign(np.zeros((2, 2)), solver=Narrow())  # type: ignore[arg-type]
+    assert a.pairs.dtype == np.int64 and a.pairs.tolist() == [[0, 1], [1, 0]]
+    assert a.loads.dtype == np.int64 and a.unmatched.dtype == np.int64
+
+
+def test_pricing_reads_no_extra_pass_for_the_pair_scores() -> None:
+    """The pricing solver hands back the scores of its pairs: a block source is read only by
+    its passes (SolverResult.scores saves one more pass)."""
+    from matchsvc.assignment._pricing import PricingSolver
+
+    src = Rows(np.random.default_rng(2).random((60, 7)))
+    solver = PricingSolver()
+    a = assign(src, capacity=9, solver=solver)
+    assert len(src.calls) == solver.stats.passes  # one block per pass
+    np.testing.assert_array_equal(a.scores, src._s[a.pairs[:, 0], a.pairs[:, 1]])
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (4, 0)])
+@pytest.mark.parametrize(
+    ("solver", "exact"),
+    [("flow", True), ("pricing", True), ("hungarian", True), ("greedy", False), ("random", False)],
+)
+def test_empty_problem_is_optimal_exactly_for_exact_solvers(
+    shape: tuple[int, int], solver: str, exact: bool
+) -> None:
+    a = assign(np.zeros(shape), solver=solver)
+    assert a.optimal is exact and a.certificate is None and a.pairs.dtype == np.int64
+
+
+def test_warm_start_of_the_wrong_type_is_named() -> None:
+    from matchsvc.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError) as err:
+        assign(np.zeros((2, 2)), warm_start=np.zeros((1, 2)))  # type: ignore[arg-type]
+    assert str(err.value) == "warm_start must be an Assignment returned by assign(); got ndarray"
+    assert err.value.field == "warm_start"
+    first = assign(np.zeros((2, 2)), solver="flow")
+    with pytest.raises(InvalidInputError) as err:
+        assign(np.zeros((2, 2)), solver="greedy", warm_start=first)
+    assert str(err.value) == (
+        "warm_start is used by the 'pricing' solver; pass solver='pricing' or 'auto' (got 'greedy')"
+    )
