@@ -47,6 +47,8 @@ CASES: list[tuple[dict[str, Any], str, str]] = [
      "capacity[2] = 2.5 is not an integer; capacity counts people"),
     ({"capacity": [1, -1, 1, 1]}, "capacity",
      "capacity[1] = -1 is negative; use 0 for a mentor that takes no one"),
+    ({"capacity": [1, 0, -1, 1]}, "capacity",
+     "capacity[2] = -1 is negative; use 0 for a mentor that takes no one"),
     ({"demand": [1, 1, -2]}, "demand",
      "demand[2] = -2 is negative; use 0 for a mentee that takes no one"),
     ({"allowed": np.ones((3, 4))}, "allowed",

@@ -183,3 +183,10 @@ def test_warm_start_of_the_wrong_type_is_named() -> None:
     assert str(err.value) == (
         "warm_start is used by the 'pricing' solver; pass solver='pricing' or 'auto' (got 'greedy')"
     )
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (5, 0), (0, 0)])
+def test_an_empty_block_source_is_valid(shape: tuple[int, int]) -> None:
+    a = assign(Rows(np.zeros(shape)), solver="pricing")
+    assert a.n_matched == 0 and a.unmatched.tolist() == [1] * shape[0]
+    assert a.loads.tolist() == [0] * shape[1]
