@@ -175,3 +175,6 @@ def test_prices_shifted_by_a_constant_are_the_same_start(transposed: bool) -> No
     again = solve_graph(g, dem, cap, warm, transposed=transposed, tol=1e-9)
     assert again.stats[FREED] == 0 and again.status == 0
     np.testing.assert_array_equal(again.used, cold.used)
+    if transposed:  # every mentor is saturated: no exchange cycle moves the prices
+        assert again.certificate.source_potential == pytest.approx(c.source_potential + k)
+        assert again.certificate.sink_potential == pytest.approx(c.sink_potential + k)
