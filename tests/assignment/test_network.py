@@ -135,17 +135,19 @@ def test_a_warm_start_that_leaves_a_deficit_is_solved_again_from_scratch(transpo
     """The start holds the worse pair; freeing it leaves that slot's deficit unfilled (the
     freed unit prefers the better pair), so the kernel reports it and the graph is solved
     from an empty flow: the answer and its certificate are those of a cold solve."""
-    if transposed:  # one mentor, two mentees: the mentor is the side processed
-        g = Graph(2, 1, np.array([0, 1, 2]), np.array([0, 0]), np.array([0.0, 10.0]))
-        dem, cap = np.array([1, 1]), np.array([1])
-        warm = WarmStart(np.array([True, False]), np.zeros(2), np.zeros(1), 0.0, 0.0)
-    else:
-        g = Graph(1, 2, np.array([0, 2]), np.array([0, 1]), np.array([0.0, 10.0]))
-        dem, cap = np.array([1]), np.array([1, 1])
-        warm = WarmStart(np.array([True, False]), np.zeros(1), np.zeros(2), 0.0, 0.0)
+    # A third pair has a negative score: nothing frees its row, so a re-solve that routed only
+    # freed rows would leave it out.
+    if transposed:  # mentor 0 can take mentee 0 or 1, mentor 1 only mentee 2
+        g = Graph(3, 2, np.array([0, 1, 2, 3]), np.array([0, 0, 1]), np.array([0.0, 10.0, -1.0]))
+        dem, cap = np.array([1, 1, 1]), np.array([1, 1])
+        warm = WarmStart(np.array([True, False, False]), np.zeros(3), np.zeros(2), 0.0, 0.0)
+    else:  # mentee 0 can take mentor 0 or 1, mentee 1 only mentor 2
+        g = Graph(2, 3, np.array([0, 2, 3]), np.array([0, 1, 2]), np.array([0.0, 10.0, -1.0]))
+        dem, cap = np.array([1, 1]), np.array([1, 1, 1])
+        warm = WarmStart(np.array([True, False, False]), np.zeros(2), np.zeros(3), 0.0, 0.0)
     sol = solve_graph(g, dem, cap, warm, transposed=transposed)
     cold = solve_graph(g, dem, cap, transposed=transposed)
-    assert sol.used.tolist() == cold.used.tolist() == [False, True]
+    assert sol.used.tolist() == cold.used.tolist() == [False, True, True]
     assert sol.status == 0
     for c in ("mentee_potential", "mentor_potential", "reach_mentees", "reach_mentors"):
         np.testing.assert_array_equal(getattr(sol.certificate, c), getattr(cold.certificate, c))
