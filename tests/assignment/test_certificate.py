@@ -162,6 +162,14 @@ TIGHT_MOVES = [
 ]
 
 
+REASONS = {
+    C.SOURCE_CONDITION: "source condition violated (a cheaper exchange of mentees exists)",
+    C.SINK_CONDITION: "sink condition violated (a cheaper exchange of mentors exists)",
+    C.POSITIVE_REDUCED_COST: "1 matched pairs have positive reduced cost (slackness violated)",
+    C.NEGATIVE_REDUCED_COST: "1 unmatched pairs have negative reduced cost (dual infeasible)",
+}
+
+
 @pytest.mark.parametrize("kind", ["dense", "blocks"])
 @pytest.mark.parametrize(("base", "moves", "code"), TIGHT_MOVES)
 def test_tight_condition_holds_at_the_tolerance_and_fails_beyond(
@@ -172,14 +180,19 @@ def test_tight_condition_holds_at_the_tolerance_and_fails_beyond(
     expect(at_tol)  # "beyond tol" is strict: equal to it still holds
     beyond = check_tight(moved(cert, [(f, i, sign * 2 * TOL) for f, i, sign in moves]), kind)
     expect(beyond, code)
+    assert beyond.reasons[0] == REASONS.get(code, beyond.reasons[0])
 
 
 def test_cut_conditions_on_the_tight_instance() -> None:
     _, cert = tight()
     out = dataclasses.replace(cert, reach_mentees=np.array([True, False]))
-    expect(check_tight(out), C.CUT_UNMET_MENTEE_OUTSIDE)
+    report = check_tight(out)
+    expect(report, C.CUT_UNMET_MENTEE_OUTSIDE)
+    assert report.reasons == ("cut: a mentee with unmet demand is outside the source side",)
     spare = dataclasses.replace(cert, reach_mentors=np.array([True, True]))
-    expect(check_tight(spare), C.CUT_SPARE_MENTOR_REACHABLE)
+    report = check_tight(spare)
+    expect(report, C.CUT_SPARE_MENTOR_REACHABLE)
+    assert report.reasons == ("cut: a mentor with spare capacity is reachable (augmenting path)",)
     # mentor 0 off the source side: the free pair (1, 0) leaves it (a longer matching is
     # not ruled out); mentee 0 off it: its matched pair (0, 0) enters it
     free_arc = dataclasses.replace(cert, reach_mentors=np.array([False, False]))
@@ -204,7 +217,10 @@ def test_tolerance_scales_with_the_largest_score_and_price() -> None:
     report = verify_certificate(a, TIGHT_S, TIGHT_CAP, None, TIGHT_OK, certificate=pe)
     assert report.tolerance == 1e-9 * 5.0
     report = verify_certificate(a, TIGHT_S, TIGHT_CAP, None, TIGHT_OK)
-    assert report.tolerance == 1.0e-9 and report.valid  # scale never below 1
+    assert report.tolerance == 1.0e-9 and report.valid
+    small = dataclasses.replace(a, scores=np.array([0.25]))
+    report = verify_certificate(small, TIGHT_S, TIGHT_CAP, None, TIGHT_OK)
+    assert report.tolerance == 1.0e-9  # every value below 1 (0.25, 0.5): the scale stays 1
 
 
 # -- the grouped instance, solved by the flow solver ------------------------------------------
@@ -303,31 +319,33 @@ def test_matched_pair_with_positive_reduced_cost(case: Case) -> None:
     assert i >= case.first_row
     s = case.s.copy()
     s[i, j] -= 1.0  # the pair is worth less than its prices say: slackness fails
+    s[tuple(case.a.pairs[0])] -= 1.0  # and one in the first block
     report = case.check(s=s)
     expect(report, C.POSITIVE_REDUCED_COST)
-    assert report.reasons[0].startswith("1 matched pairs have positive reduced cost")
+    assert report.reasons[0].startswith("2 matched pairs have positive reduced cost")
 
 
 def test_unmatched_pairs_with_negative_reduced_cost(case: Case) -> None:
     free = case.ok & ~case.matched
     rows = np.flatnonzero(free.any(axis=1))[-2:]
     assert rows.min() >= case.first_row
+    rows = np.concatenate([np.flatnonzero(free.any(axis=1))[:1], rows])  # one in block one
     s = case.s.copy()
     for i in rows:
         j = np.flatnonzero(free[i])[0]
         s[i, j] += 10.0  # a free pair now beats its prices: dual infeasible
     report = case.check(s=s)
     expect(report, C.NEGATIVE_REDUCED_COST)
-    assert report.reasons[0].startswith("2 unmatched pairs have negative reduced cost")
+    assert report.reasons[0].startswith("3 unmatched pairs have negative reduced cost")
 
 
 def test_forbidding_a_matched_pair(case: Case) -> None:
     ok = case.ok.copy()
-    for i, j in case.a.pairs[-3:]:
+    for i, j in [*case.a.pairs[:1], *case.a.pairs[-3:]]:  # in both blocks of a block source
         ok[i, j] = False
     report = case.check(allowed=ok)
     expect(report, C.FORBIDDEN_PAIR)
-    assert report.reasons[0] == "3 forbidden pairs are matched"
+    assert report.reasons[0] == "4 forbidden pairs are matched"
 
 
 def test_min_score_forbids_the_matched_pairs_below_it(case: Case) -> None:
