@@ -13,7 +13,11 @@ circles with an upper bound and the gap to it.
 from __future__ import annotations
 
 from matchsvc.assignment._assign import assign
-from matchsvc.assignment._certificate import CertificateReport, verify_certificate
+from matchsvc.assignment._certificate import (
+    CertificateCode,
+    CertificateReport,
+    verify_certificate,
+)
 from matchsvc.assignment._circles import (
     CIRCLE_NO_LEADER,
     CIRCLE_NOT_PLACED,
@@ -59,6 +63,7 @@ __all__ = [
     "Assignment",
     "BlockScores",
     "Certificate",
+    "CertificateCode",
     "CertificateReport",
     "CircleStats",
     "Circles",

@@ -271,7 +271,8 @@ class MatchResponse(Out):
     mentors: list[MentorLoad]
     summary: Summary
     mentees: list[MenteeGaps] = Field(
-        [], description="Each mentee's wanted skills, what the assigned mentors cover, and the gaps."
+        [],
+        description="Each mentee's wanted skills, what the assigned mentors cover, and the gaps.",
     )
 
 
