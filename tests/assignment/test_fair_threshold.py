@@ -18,6 +18,7 @@ from ortools.graph.python import max_flow
 from matchsvc.assignment import assign
 from matchsvc.assignment._fair import fair_threshold
 from matchsvc.assignment._validate import validate
+from matchsvc.bounds import MAX_COUNT
 from tests.assignment.helpers import check_assignment, ortools_optimum
 
 FloatArray = npt.NDArray[np.float64]
@@ -148,10 +149,11 @@ def test_block_source_fair_equals_dense(seed: int) -> None:
 
 
 def test_huge_demand_and_capacity_are_clipped_not_overflowed() -> None:
-    """Counts beyond int32 are clipped to the node degrees before scipy's max flow."""
+    """Counts far above the node degrees (the largest allowed, MAX_COUNT) are clipped to the
+    degrees before scipy's int32 max flow: the answer is that of the degrees."""
     s, _, _, ok = instance(7)
     n, m = s.shape
-    big = 2**40  # as int32 this would be 0
+    big = MAX_COUNT
     t = fair_threshold(validate(s, np.full(m, big), np.full(n, big), ok, "fair", None))
     assert t == scan_threshold(s, np.full(m, n), np.full(n, m), ok)
     fair = assign(s, np.full(m, big), np.full(n, big), ok, objective="fair")

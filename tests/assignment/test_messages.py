@@ -55,8 +55,8 @@ CASES: list[tuple[dict[str, Any], str, str]] = [
      "allowed must be a bool array, got dtype float64; pass e.g. np.asarray(allowed, dtype=bool)"),
     ({"allowed": np.ones((3, 3), bool)}, "allowed",
      "allowed has shape (3, 3) but scores has shape (3, 4)"),
-    ({"min_score": float("nan")}, "min_score", "min_score must be a finite number or None, got nan"),
-    ({"min_score": "1"}, "min_score", "min_score must be a finite number or None, got '1'"),
+    ({"min_score": float("nan")}, "min_score", "min_score must be a finite number in [-1e+09, 1e+09] or None, got nan"),
+    ({"min_score": "1"}, "min_score", "min_score must be a finite number in [-1e+09, 1e+09] or None, got '1'"),
     ({"objective": "max"}, "objective", "unknown objective 'max'; use one of 'total', 'fair'"),
     ({"solver": "lapjv"}, "solver",
      "unknown solver 'lapjv'; valid names: 'auto', 'flow', 'pricing', 'hungarian', 'greedy', "

@@ -169,21 +169,27 @@ def test_a_warm_start_from_the_same_answer_is_one_round_and_one_pricing_pass() -
     solver = PricingSolver(warm_start=first)
     again = assign(s, capacity=cap, solver=solver)
     np.testing.assert_array_equal(again.pairs, first.pairs)
-    st = solver.stats
-    assert (st.rounds, st.passes, st.added, st.cold_solves, st.warm_started) == (1, 2, 0, 0, True)
-    assert st.arcs >= first.n_matched
+    st = again.stats
+    assert (st["rounds"], st["passes"], st["added"], st["cold_solves"], st["warm_started"]) == (
+        1,
+        2,
+        0,
+        0,
+        True,
+    )
+    assert st["arcs"] >= first.n_matched
 
 
 def test_cold_solve_stats() -> None:
     s, cap = clustered(2)
     solver = PricingSolver(k=1, extra=0, kcache=2)
     a = assign(s, capacity=cap, solver=solver)
-    st = solver.stats
-    assert st.cold_solves == 1 and not st.warm_started
-    assert st.rounds >= 2 and st.added > 0 and st.passes >= 2
+    st = a.stats
+    assert st["cold_solves"] == 1 and not st["warm_started"]
+    assert st["rounds"] >= 2 and st["added"] > 0 and st["passes"] >= 2
     ref = assign(s, capacity=cap, solver="flow")
     assert (a.n_matched, a.total) == (ref.n_matched, ref.total)
-    assert st.arcs < s.size  # the graph stayed smaller than all pairs
+    assert st["arcs"] < s.size  # the graph stayed smaller than all pairs
 
 
 def test_round_limit_is_reported() -> None:
@@ -238,7 +244,7 @@ def test_several_blocks_cold_then_warm(wide: npt.NDArray[np.float32]) -> None:
     changed[1028, a.pairs[1028, 1]] = 0.0  # and one pair of the last block loses its score
     solver = PricingSolver(warm_start=a)
     warm = assign(Source(changed), capacity=1, solver=solver)
-    assert solver.stats.warm_started and solver.stats.cold_solves == 0
+    assert warm.stats["warm_started"] and warm.stats["cold_solves"] == 0
     np.testing.assert_array_equal(
         warm.scores, changed[warm.pairs[:, 0], warm.pairs[:, 1]].astype(np.float64)
     )
