@@ -12,7 +12,7 @@ from typing import Literal
 
 import numpy as np
 
-from matchsvc.assignment import Assignment
+from matchsvc.assignment import Assignment, BlockExecutor
 from matchsvc.errors import InvalidInputError
 from matchsvc.explain import (
     Explanation,
@@ -152,8 +152,13 @@ def match(
     mentors: Sequence[Profile],
     options: MatchOptions,
     embedder: Embedder,
+    *,
+    executor: BlockExecutor | None = None,
 ) -> MatchReport:
     """Match mentees to mentors exactly and explain the result.
+
+    ``executor``: where the ``pricing`` solver's full passes run (None: in this process); the
+    report is the same either way.
 
     Raises:
         InvalidInputError: bad people or options (``field`` names the offending input).
@@ -161,7 +166,9 @@ def match(
     watch = Stopwatch()
     problem = build_problem(mentees, mentors, options, embedder, watch)
     with watch.stage("solve"):
-        result = problem.solve(objective=options.objective, solver=options.solver)
+        result = problem.solve(
+            objective=options.objective, solver=options.solver, executor=executor
+        )
     with watch.stage("explain"):
         matches, unmatched = _explain(problem, result, options.explain)
     scores = result.scores

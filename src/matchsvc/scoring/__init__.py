@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from matchsvc.scoring._calendar import SLOT_MINUTES, SLOTS_PER_WEEK, availability_slots
 from matchsvc.scoring._compatibility import COMMUNICATION_BLEND, Compatibility, build_compatibility
+from matchsvc.scoring._device import GPU_TOLERANCE, Device, Placement, place_encoder
 from matchsvc.scoring._facets import NEUTRAL
 from matchsvc.scoring._options import (
     CONSTRAINT_NAMES,
@@ -34,6 +35,7 @@ __all__ = [
     "DEFAULT_REFERENCE_DATE",
     "DEFAULT_WEIGHTS",
     "FACETS",
+    "GPU_TOLERANCE",
     "ISO_639_1",
     "NEUTRAL",
     "SLOTS_PER_WEEK",
@@ -43,13 +45,16 @@ __all__ = [
     "Constraints",
     "Criterion",
     "CriterionKind",
+    "Device",
     "Embedder",
     "EmbeddingCache",
+    "Placement",
     "ScoringOptions",
     "availability_slots",
     "build_compatibility",
     "normalize_text",
     "normalized_weights",
+    "place_encoder",
     "text_key",
     "validate_options",
     "validate_people",
