@@ -23,14 +23,14 @@ class RowBlocks:
     """The problem's score rows, block by block, as the source gives them (float32 kept).
 
     Blocks always start at multiples of :attr:`step`, whoever reads them (this process or a
-    task on a cluster reading a span of rows), so a source is asked for the same blocks
-    either way.
+    task on a cluster reading a span of rows, given the caller's ``step``), so a source is
+    asked for the same blocks either way.
     """
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: Problem, step: int | None = None) -> None:
         self.problem = problem
         m = problem.shape[1]
-        self.step = max(1, BLOCK_CELLS // max(m, 1))
+        self.step = step if step is not None else max(1, BLOCK_CELLS // max(m, 1))
         self.min_score = -np.inf if problem.min_score is None else float(problem.min_score)
         self._no_mask = np.zeros((1, 1), dtype=np.bool_)
 

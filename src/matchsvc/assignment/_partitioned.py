@@ -138,8 +138,8 @@ def _top_task(
     problem: Problem, r0: int, r1: int, shared: tuple[Any, ...], seed_keys: IntArray
 ) -> tuple[tuple[Any, ...], tuple[IntArray, FloatArray]]:
     """One span of the candidate pass: ``(summary, records)``; see the module docstring."""
-    k, r, rowshift, colshift = shared
-    blocks = RowBlocks(problem)
+    step, k, r, rowshift, colshift = shared
+    blocks = RowBlocks(problem, step)
     m = problem.shape[1]
     rows = r1 - r0
     row_val = np.full((rows, k), -np.inf)
@@ -188,7 +188,7 @@ def _keep_insertable(
 ) -> tuple[IntArray, FloatArray]:
     """The records whose value ``s + rowshift[i]`` is above their mentor's ``floor``."""
     keys, svals = records
-    rowshift = shared[2]
+    rowshift = shared[3]
     m = floor.shape[0]
     keep = svals + rowshift[keys // m] > floor[keys % m]
     return keys[keep], svals[keep]
@@ -196,8 +196,8 @@ def _keep_insertable(
 
 def _price_task(problem: Problem, r0: int, r1: int, shared: tuple[Any, ...]) -> tuple[Any, ...]:
     """One span of a pricing pass: its kept pairs (keys, scores) and violation counts."""
-    pe, pr, tol, reach_e, reach_r, use_cut, mptr, mcol, kadd = shared
-    blocks = RowBlocks(problem)
+    step, pe, pr, tol, reach_e, reach_r, use_cut, mptr, mcol, kadd = shared
+    blocks = RowBlocks(problem, step)
     m = problem.shape[1]
     cap = min(blocks.step, r1 - r0) * kadd
     oi = np.empty(cap, dtype=np.int64)
@@ -249,7 +249,7 @@ def candidate_pass(
     """The candidate pass over all rows as tasks of ``runner`` (module docstring)."""
     n, m = blocks.problem.shape
     spans = row_spans(n, blocks.step, runner.parallelism * SPANS_PER_SLOT)
-    shared = runner.put((k, r, rowshift, colshift))
+    shared = runner.put((blocks.step, k, r, rowshift, colshift))
     cuts = np.searchsorted(seed_keys, np.array([a for a, _ in spans] + [n]) * m)
     handles = []
     for t, (r0, r1) in enumerate(spans):
@@ -298,7 +298,7 @@ def price_pass(
     in row order, and the violation counts (``shared``: :func:`_price_task`'s arguments)."""
     n = blocks.problem.shape[0]
     spans = row_spans(n, blocks.step, runner.parallelism * SPANS_PER_SLOT)
-    ref = runner.put(shared)
+    ref = runner.put((blocks.step, *shared))
     parts = runner.get([runner.submit(_price_task, runner.problem, a, b, ref) for a, b in spans])
     keys = [k for part in parts for k in part[0]]
     scores = [s for part in parts for s in part[1]]
