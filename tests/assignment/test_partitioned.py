@@ -137,7 +137,7 @@ def test_records_that_cannot_enter_a_full_heap_never_travel() -> None:
     _, records_later = _top_task(problem, 30, 60, shared, np.zeros(0, np.int64))
     assert records_first[0].size == m * r  # the first span's first r rows fill each heap
     assert records_later[0].size == m * r  # a later span's heaps start empty too...
-    floor = first[3][:, 0]  # ...but its elements are all below the first span's floor
+    floor = first[3]  # ...but its elements are all below the first span's r-th best
     assert np.array_equal(floor, np.full(m, -2.0))
     kept = _keep_insertable(records_later, shared, floor)
     assert kept[0].size == 0

@@ -136,6 +136,18 @@ def test_embedding_on_an_actor_pool_gives_the_same_bits(onnx_cache: Path) -> Non
 
 
 @pytest.mark.model
+def test_an_actor_with_another_model_is_refused(onnx_cache: Path) -> None:
+    from matchsvc.errors import ConfigError
+    from matchsvc.scoring.encoder import bundled_model_path
+    from matchsvc.scoring.onnx_encoder import OnnxEncoder
+
+    local = OnnxEncoder(bundled_model_path(), onnx_cache, name="renamed")  # id renamed@...
+    remote = RayEncoder(local, EncoderSpec(None, "onnx", onnx_cache, 1, "cpu"), workers=1)
+    with pytest.raises(ConfigError, match="install the same matchsvc and model on every Ray"):
+        remote.encode([f"text {k}" for k in range(300)])
+
+
+@pytest.mark.model
 def test_the_service_encoder_goes_to_ray_when_the_address_is_set(
     onnx_cache: Path, tmp_path: Path
 ) -> None:

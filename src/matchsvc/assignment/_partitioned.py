@@ -15,11 +15,15 @@ asked for exactly the blocks of an in-process pass. Results are merged in span o
   what the global heap has, so its root is no higher), and an element the global heap would
   reject changes nothing; so replaying the recorded insertions of all spans, in span order,
   through the same heap code gives the in-process heaps exactly, ties included.
-  The driver also drops, before they travel, the records that cannot enter the global heap:
-  once earlier spans have filled mentor ``j``'s heap, its root is at least the ``r``-th
-  largest value of those spans (known from each span's final heap), and an element not above
-  it is never inserted. The records stay with the task that made them (a handle) until that
-  filter has run where they are.
+  The driver also drops, before they travel, records that cannot enter the global heap: once
+  an earlier span alone has seen ``r`` elements of mentor ``j``, the global heap is full from
+  then on and its root is at least that span's ``r``-th largest value; an element not above
+  the largest such value of the earlier spans is never inserted. Each span reports only that
+  one value per mentor (``m`` floats); its records stay with the task that made them (a
+  handle) until that filter has run where they are. (The exact floor, the ``r``-th largest of
+  all earlier spans together, keeps about a third fewer records but needs each span's whole
+  heap, ``r`` times the bytes: measured on 20,000 x 2,000, 0.49-0.74 million records kept of
+  2.6-3.1 million for 8-32 spans, against 0.49 million with exact floors.)
 
 Why only the passes: they are what touches all ``n x m`` scores; the flow on the candidate
 graph and the certificate are small and stay with the caller.
@@ -172,15 +176,13 @@ def _top_task(
         if hi > lo:
             sk = seed_keys[lo:hi]
             seed_s[lo:hi] = S[sk // m - i0, sk % m]
-    top = np.full((m, r), -np.inf)
-    have = np.arange(r)[None, :] < col_cnt[:, None]
-    top[have] = col_val[have]
-    top.sort(axis=1)  # ascending: top[:, 0] is the lowest kept (or -inf padding)
+    # The heap's root (its r-th largest value) where the span filled the heap, else -inf.
+    kth = np.where(col_cnt >= r, col_val[:, 0], -np.inf) if r > 0 else np.full(m, -np.inf)
     records = (
         np.concatenate(keys) if keys else np.zeros(0, np.int64),
         np.concatenate(vals) if vals else np.zeros(0),
     )
-    return (row_val, row_col, row_s, top, col_cnt, seed_s, scale), records
+    return (row_val, row_col, row_s, kth, seed_s, scale), records
 
 
 def _keep_insertable(
@@ -258,17 +260,12 @@ def candidate_pass(
             runner.submit(_top_task, runner.problem, r0, r1, shared, seed_part, num_returns=2)
         )
     summaries = runner.get([h[0] for h in handles])
-    # Each span's records, less those the heaps of the spans before it make impossible.
-    best = np.full((m, r), -np.inf)  # the r largest values of the spans so far, ascending
-    seen = np.zeros(m, dtype=np.int64)
+    # Each span's records, less those the spans before it make impossible.
+    floor = np.full(m, -np.inf)
     kept = []
     for t, summary in enumerate(summaries):
-        top, cnt = summary[3], summary[4]
-        floor = np.where(seen >= r, best[:, 0], -np.inf) if r > 0 else np.full(m, -np.inf)
-        kept.append(runner.submit(_keep_insertable, handles[t][1], shared, floor))
-        if r > 0:
-            best = np.sort(np.concatenate([best, top], axis=1), axis=1)[:, r:]
-            seen = np.minimum(seen + cnt, r)
+        kept.append(runner.submit(_keep_insertable, handles[t][1], shared, floor.copy()))
+        floor = np.maximum(floor, summary[3])
     records = runner.get(kept)
     col_val = np.empty((m, r))
     col_row = np.zeros((m, r), dtype=np.int64)
@@ -286,8 +283,8 @@ def candidate_pass(
         col_row=col_row,
         col_s=col_s,
         col_cnt=col_cnt,
-        seed_s=np.concatenate([s[5] for s in summaries]),
-        scale=max([1.0, *(float(s[6]) for s in summaries)]),
+        seed_s=np.concatenate([s[4] for s in summaries]),
+        scale=max([1.0, *(float(s[5]) for s in summaries)]),
     )
 
 
