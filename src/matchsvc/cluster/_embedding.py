@@ -146,7 +146,7 @@ class RayEncoder:
             fn_constructor_kwargs={"spec": self._spec, "model_id": self.model_id},
             batch_size=_GROUPS_PER_CALL,
             batch_format="numpy",
-            concurrency=self._workers,
+            compute=ray.data.ActorPoolStrategy(size=self._workers),
             num_cpus=threads,
             num_gpus=1 if self._spec.device == "cuda" else None,
         )
