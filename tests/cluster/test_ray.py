@@ -27,7 +27,12 @@ from matchsvc.profiles import Profile  # noqa: E402
 from tests.conftest import seed_onnx  # noqa: E402
 from tests.fakes import FakeEncoder  # noqa: E402
 
-pytestmark = [pytest.mark.slow, pytest.mark.ray]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.ray,
+    # Ray Data's context warns about its own deprecated fields when it is copied.
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -94,7 +94,8 @@ def test_ray_option_without_the_extra_stops_serve_at_start_up(
 ) -> None:
     """``--ray ADDRESS`` is MATCHSVC_RAY_ADDRESS for this run; without Ray installed, serve
     exits 2 with the command that installs it, before listening."""
-    monkeypatch.delenv("MATCHSVC_RAY_ADDRESS", raising=False)  # restored after the test
+    # Recorded, so the variable the CLI sets is removed again after the test.
+    monkeypatch.setenv("MATCHSVC_RAY_ADDRESS", "placeholder")
     monkeypatch.setenv("MATCHSVC_DATA_DIR", str(tmp_path))
     real = engine_module.importlib.util.find_spec
     monkeypatch.setattr(

@@ -10,7 +10,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from matchsvc.cluster._ray import import_ray, raise_task_error
+from matchsvc.cluster._ray import configure_data, import_ray, raise_task_error
 from matchsvc.errors import ConfigError
 from matchsvc.scoring.encoder import Backend, Encoder, load_encoder
 
@@ -47,18 +47,25 @@ class EncoderSpec:
 
 
 class _EncodeGroups:
-    """A Ray Data callable class: one encoder per actor, loaded once in ``__init__``."""
+    """A Ray Data callable class: one encoder per actor, loaded once in ``__init__``.
+
+    A model that is not the driver's is reported by the first call, not by ``__init__``: Ray
+    passes an error raised in a call back to the driver as it was raised, while one raised in
+    an actor's ``__init__`` reaches it only as text.
+    """
 
     def __init__(self, spec: EncoderSpec, model_id: str) -> None:
         self._encoder = spec.load()
+        self._mismatch: str | None = None
         if self._encoder.model_id != model_id:
-            raise ConfigError(
+            self._mismatch = (
                 f"an encoder actor loaded {self._encoder.model_id!r} but the driver runs "
-                f"{model_id!r}: install the same matchsvc and model on every Ray node",
-                field="MATCHSVC_RAY_ADDRESS",
+                f"{model_id!r}: install the same matchsvc and model on every Ray node"
             )
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
+        if self._mismatch is not None:
+            raise ConfigError(self._mismatch, field="MATCHSVC_RAY_ADDRESS")
         index: list[NDArray[np.int64]] = []
         vectors: list[NDArray[np.float32]] = []
         for rows, texts in zip(batch["index"], batch["texts"], strict=True):
@@ -135,6 +142,7 @@ class RayEncoder:
         if len(texts) < self._min_texts:
             return self._local.encode(texts)
         ray = import_ray()
+        configure_data()
         groups = self.groups(texts)
         items = [{"index": g, "texts": [texts[i] for i in g]} for g in groups]
         dataset = ray.data.from_items(
@@ -156,7 +164,7 @@ class RayEncoder:
             for batch in encoded.iter_batches(batch_format="numpy", batch_size=None):
                 out[batch["index"]] = batch["vector"]
                 filled[batch["index"]] = True
-        except ray.exceptions.RayTaskError as exc:
+        except ray.exceptions.RayError as exc:
             raise_task_error(exc)
             raise
         if not filled.all():  # pragma: no cover - Ray lost rows without raising

@@ -13,7 +13,7 @@ from matchsvc.assignment import BlockRunner
 from matchsvc.assignment._types import Problem
 from matchsvc.errors import ConfigError, MatchsvcError
 
-__all__ = ["Cluster", "RayExecutor", "connect", "import_ray"]
+__all__ = ["Cluster", "RayExecutor", "configure_data", "connect", "import_ray"]
 
 log = logging.getLogger("matchsvc.cluster")
 
@@ -71,6 +71,7 @@ def connect(address: str) -> Cluster:
     """
     ray = import_ray()
     if ray.is_initialized():
+        configure_data()
         return Cluster(None)
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")
     try:
@@ -85,21 +86,37 @@ def connect(address: str) -> Cluster:
             f"cannot connect to the Ray cluster at MATCHSVC_RAY_ADDRESS={address!r}: {exc}",
             field="MATCHSVC_RAY_ADDRESS",
         ) from exc
+    configure_data()
+    log.info("connected to Ray", extra={"address": address})
+    return Cluster(address)
+
+
+def configure_data() -> None:
+    """Ray Data in this process: no progress bars or start-up banners, warnings only, and an
+    error raised by matchsvc code in a ``map_batches`` call reaches the caller as itself
+    (``raise_original_map_exception``), not as Ray's ``UserCodeException``."""
     from ray.data import DataContext
 
     context = DataContext.get_current()
     context.enable_progress_bars = False
     context.print_on_execution_start = False
+    context.raise_original_map_exception = True
     logging.getLogger("ray.data").setLevel(logging.WARNING)
-    log.info("connected to Ray", extra={"address": address})
-    return Cluster(address)
 
 
 def raise_task_error(exc: BaseException) -> None:
-    """Re-raise the matchsvc error a Ray task raised as that error (not Ray's wrapper)."""
-    cause = getattr(exc, "cause", None)
-    if isinstance(cause, MatchsvcError):
-        raise cause from None
+    """Re-raise the matchsvc error a Ray task or actor raised as that error, not Ray's wrapper.
+
+    Ray wraps it once for a task (``RayTaskError.cause``) and twice for an actor that failed
+    in ``__init__`` (``ActorDiedError.cause`` is the creation task's ``RayTaskError``).
+    """
+    seen: BaseException | None = exc
+    for _ in range(4):
+        seen = getattr(seen, "cause", None) or getattr(seen, "__cause__", None)
+        if isinstance(seen, MatchsvcError):
+            raise seen from None
+        if seen is None:
+            return
 
 
 class _RayRunner:
@@ -131,7 +148,7 @@ class _RayRunner:
     def get(self, handles: Sequence[Any]) -> list[Any]:
         try:
             return list(self._ray.get(list(handles)))
-        except self._ray.exceptions.RayTaskError as exc:
+        except self._ray.exceptions.RayError as exc:
             raise_task_error(exc)
             raise
 
