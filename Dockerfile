@@ -14,9 +14,13 @@ WORKDIR /app
 COPY pyproject.toml constraints.txt README.md ./
 COPY src ./src
 # The CPU wheel index keeps torch at the ~200 MB CPU build instead of the multi-GB CUDA one.
+# `matchsvc prepare` exports the model to ONNX into the data directory (a new named volume
+# starts with it) and compiles the solvers into site-packages, so the container is ready in
+# seconds.
 RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu -c constraints.txt . \
+    && matchsvc prepare \
     && useradd --system --uid 10001 --home-dir /app matchsvc \
-    && mkdir -p /var/lib/matchsvc && chown matchsvc /var/lib/matchsvc
+    && mkdir -p /var/lib/matchsvc && chown -R matchsvc /var/lib/matchsvc
 
 USER matchsvc
 EXPOSE 8000

@@ -13,12 +13,16 @@ export HF_HUB_OFFLINE := 1
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
+# The ray extra is installed too, so that `make test` (CI) runs the Ray tests. `matchsvc prepare`
+# exports the model to ONNX (./data/onnx) and compiles the solvers once, so `make run` is ready
+# within seconds.
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,bench,ray]'
+	$(BIN)/matchsvc prepare
 	@touch $(STAMP)
 
-install: $(STAMP) ## Create .venv and install matchsvc with its dev tools
+install: $(STAMP) ## Create .venv, install matchsvc with its dev tools and the ray extra, prepare the model
 
 run: $(STAMP) ## Start the service on 127.0.0.1:8000 (bundled model, SQLite in ./data)
 	$(BIN)/matchsvc serve

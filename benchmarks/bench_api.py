@@ -6,12 +6,18 @@ network) with the real all-MiniLM-L6-v2 loaded once; "cold" is a fresh app with 
 dir, "warm" repeats the identical request against the same app.
 
     python -m benchmarks.bench_api --out bench-out/api
+    python -m benchmarks.bench_api --backends onnx torch   # the default encoder vs torch
+
+The encoder is the default one (ONNX fp32, its graph exported once into ``data/onnx``; an
+export, if needed, is counted in ``model_load_s``, not in the request) unless ``--backends``
+names others; each backend gets its own fresh app and cold cache, in the same process.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -77,18 +83,22 @@ def programme(n_mentees: int, n_mentors: int, seed: int) -> dict[str, Any]:
     }
 
 
-def run(n_mentees: int, n_mentors: int, repeats: int, seed: int) -> dict[str, Any]:
+def run(
+    n_mentees: int, n_mentors: int, repeats: int, seed: int, backend: str = "onnx"
+) -> dict[str, Any]:
     body = programme(n_mentees, n_mentors, seed)
     words = [len(p["goals"].split()) for p in body["mentees"] + body["mentors"]]
+    load_start = os.getloadavg()[0]
     start = time.perf_counter()
-    encoder = load_encoder()
+    encoder = load_encoder(backend=backend, device="cpu")  # type: ignore[arg-type]
     load_s = time.perf_counter() - start
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(Settings(data_dir=Path(tmp)), encoder=encoder)
         with TestClient(app) as client:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             cold = client.post("/match", json=body)
             cold_s = time.perf_counter() - start
+            cold_cpu_s = time.process_time() - cpu
             cold.raise_for_status()
             stats = app.state.engine.cache.stats()
             warm_s = []
@@ -99,12 +109,16 @@ def run(n_mentees: int, n_mentors: int, repeats: int, seed: int) -> dict[str, An
     summary = cold.json()["summary"]
     embed_ms = summary["timings_ms"]["embed"]
     return {
+        "backend": backend,
+        "model_id": encoder.model_id,
+        "load_average": [load_start, os.getloadavg()[0]],
         "n_mentees": n_mentees,
         "n_mentors": n_mentors,
         "goal_words_min_max": [min(words), max(words)],
         "skills_per_person": 8,
         "model_load_s": round(load_s, 2),
         "cold_s": round(cold_s, 3),
+        "cold_cpu_s": round(cold_cpu_s, 3),
         "cold_timings_ms": summary["timings_ms"],
         "texts_embedded": stats.encoded,
         "embed_rate_texts_per_s": round(stats.encoded / (embed_ms / 1000), 1),
@@ -113,7 +127,7 @@ def run(n_mentees: int, n_mentors: int, repeats: int, seed: int) -> dict[str, An
         "warm_repeats": repeats,
         "matched": summary["matched"],
         "optimal": summary["optimal"],
-        "targets": {"cold_s": 8.0, "warm_median_ms": 150.0},
+        "targets": {"cold_s": 1.2, "warm_median_ms": 150.0},
     }
 
 
@@ -124,23 +138,34 @@ def main() -> None:
     parser.add_argument("--mentors", type=int, default=50)
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--backends", nargs="+", default=["onnx"], choices=["onnx", "torch", "onnx-int8"]
+    )
     args = parser.parse_args()
-    result = run(args.mentees, args.mentors, args.repeats, args.seed)
+    results = [run(args.mentees, args.mentors, args.repeats, args.seed, b) for b in args.backends]
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "api.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(f"| POST /match {result['n_mentees']} x {result['n_mentors']} | measured | target |")
-    print("|---|---|---|")
-    print(f"| cold cache | {result['cold_s']:.2f} s | <= 8 s |")
-    print(
-        f"| texts embedded (cold) | {result['texts_embedded']} at "
-        f"{result['embed_rate_texts_per_s']} texts/s | |"
-    )
-    print(
-        f"| warm cache, median of {result['warm_repeats']} | {result['warm_median_ms']} ms "
-        "| <= 150 ms |"
-    )
-    print(f"| warm cache, p90 | {result['warm_p90_ms']} ms | |")
-    print(f"\ncold stage timings (ms): {result['cold_timings_ms']}")
+    payload = results[0] if len(results) == 1 else results
+    (args.out / "api.json").write_text(json.dumps(payload, indent=2) + "\n")
+    for result in results:
+        load = result["load_average"]
+        print(
+            f"\n| POST /match {result['n_mentees']} x {result['n_mentors']}, "
+            f"{result['backend']} (load average {load[0]:.1f}-{load[1]:.1f}) | measured | target |"
+        )
+        print("|---|---|---|")
+        print(f"| model load | {result['model_load_s']:.2f} s | |")
+        print(f"| cold cache | {result['cold_s']:.2f} s | <= 1.2 s |")
+        print(f"| cold cache, CPU seconds (all threads) | {result['cold_cpu_s']:.2f} s | |")
+        print(
+            f"| texts embedded (cold) | {result['texts_embedded']} at "
+            f"{result['embed_rate_texts_per_s']} texts/s | |"
+        )
+        print(
+            f"| warm cache, median of {result['warm_repeats']} | {result['warm_median_ms']} ms "
+            "| <= 150 ms |"
+        )
+        print(f"| warm cache, p90 | {result['warm_p90_ms']} ms | |")
+        print(f"\ncold stage timings (ms): {result['cold_timings_ms']}")
 
 
 if __name__ == "__main__":

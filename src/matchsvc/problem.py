@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from matchsvc.assignment import Assignment, Solver, assign
+from matchsvc.assignment import Assignment, BlockExecutor, Solver, assign
 from matchsvc.bounds import MAX_COUNT
 from matchsvc.errors import InfeasibleError, InvalidInputError
 from matchsvc.profiles import Profile
@@ -206,6 +206,7 @@ class MatchProblem:
         objective: str = "total",
         solver: str | Solver = "auto",
         weights: NDArray[np.float64] | None = None,
+        executor: BlockExecutor | None = None,
     ) -> Assignment:
         """The exact assignment of this problem (:func:`matchsvc.assign` over ``allowed``).
 
@@ -214,6 +215,8 @@ class MatchProblem:
             solver: a solver name or object.
             weights: what the solver maximises instead of :attr:`scores` (float64 ``(n, m)``,
                 e.g. scores plus a policy's bonuses); the assignment's ``scores`` are then these.
+            executor: where the ``pricing`` solver's full passes run (None: here); the
+                answer is the same either way.
         """
         return assign(
             self.scores if weights is None else weights,
@@ -222,4 +225,5 @@ class MatchProblem:
             allowed=self.allowed,
             objective=objective,
             solver=solver,
+            executor=executor,
         )

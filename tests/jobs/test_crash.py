@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from tests.api.conftest import person
+from tests.conftest import seed_onnx
 
 pytestmark = [pytest.mark.slow, pytest.mark.model]
 
@@ -109,8 +110,9 @@ def servers(tmp_path: Path) -> Iterator[list[Server]]:
 
 
 def test_a_job_killed_mid_run_completes_after_restart(
-    tmp_path: Path, servers: list[Server]
+    tmp_path: Path, servers: list[Server], onnx_cache: Path
 ) -> None:
+    seed_onnx(onnx_cache, tmp_path)  # the default encoder's export, made once per session
     first = Server(tmp_path, MATCHSVC_JOB_DEBUG_DELAY_SECONDS="60")
     servers.append(first)
     response = first.http.post("/jobs", json={"kind": "match", "payload": MATCH})

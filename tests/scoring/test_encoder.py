@@ -58,8 +58,21 @@ def test_a_directory_without_a_model_is_a_config_error(tmp_path: Path) -> None:
         SentenceTransformerEncoder(tmp_path)
 
 
-def test_onnx_backends_need_a_cache_dir() -> None:
+def test_the_default_backend_is_onnx_with_its_graph_under_data_onnx(
+    onnx_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from matchsvc.scoring import onnx_encoder
     from matchsvc.scoring.encoder import load_encoder
+    from tests.conftest import seed_onnx
 
-    with pytest.raises(ConfigError, match="needs a cache_dir"):
-        load_encoder(backend="onnx")
+    def no_export(*args: object) -> None:
+        raise AssertionError("exported although data/onnx holds the graph")
+
+    monkeypatch.chdir(tmp_path)
+    seed_onnx(onnx_cache, tmp_path / "data")
+    monkeypatch.setattr(onnx_encoder, "export_onnx", no_export)
+    encoder = load_encoder()
+    assert encoder.model_id.startswith("all-MiniLM-L6-v2@")
+    assert encoder.model_id.endswith("+onnx")
+    assert isinstance(encoder, onnx_encoder.OnnxEncoder)
+    assert encoder.graph_path.is_relative_to(Path("data") / "onnx")

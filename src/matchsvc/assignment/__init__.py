@@ -8,6 +8,8 @@ adds a side constraint (keep most of given pairs) that ``assign`` runs like any 
 Peer matching within one pool: :func:`assign_peers` returns a :class:`PeerAssignment` whose
 certificate :func:`verify_peer_certificate` checks; :func:`form_circles` groups a pool into
 circles with an upper bound and the gap to it.
+A :class:`BlockExecutor` (``assign(..., executor=...)``) runs the ``pricing`` solver's full
+passes elsewhere (:class:`SerialExecutor` here, ``matchsvc.cluster.RayExecutor`` on Ray).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from matchsvc.assignment._circles import (
     CircleStats,
     form_circles,
 )
+from matchsvc.assignment._executor import BlockExecutor, BlockRunner, SerialExecutor
 from matchsvc.assignment._floors import FloorCertificate
 from matchsvc.assignment._floors_check import verify_floor_certificate
 from matchsvc.assignment._group_fair import (
@@ -61,6 +64,8 @@ __all__ = [
     "NO_ALLOWED_PARTNER",
     "NO_PARTNER_LEFT",
     "Assignment",
+    "BlockExecutor",
+    "BlockRunner",
     "BlockScores",
     "Certificate",
     "CertificateCode",
@@ -77,6 +82,7 @@ __all__ = [
     "PeerCertificateReport",
     "PeerReason",
     "PeerStats",
+    "SerialExecutor",
     "Solver",
     "SolverName",
     "assign",

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from matchsvc.assignment._executor import BlockExecutor
 from matchsvc.assignment._fair import solve_fair
 from matchsvc.assignment._registry import resolve_solver
 from matchsvc.assignment._types import Assignment, Problem, Solver, SolverResult
@@ -63,6 +64,7 @@ def assign(
     min_score: float | None = None,
     solver: str | Solver = "auto",
     warm_start: Assignment | None = None,
+    executor: BlockExecutor | None = None,
 ) -> Assignment:
     """Match mentees to mentors: as many pairs as possible, then the best scores.
 
@@ -87,6 +89,11 @@ def assign(
             allowed pairs. Its pairs that still fit and its dual prices start the ``pricing``
             solver (``solver`` must be ``"auto"`` or ``"pricing"``). The result is the same
             exact optimum as without it; a good start only saves time.
+        executor: where the ``pricing`` solver's full passes over the scores run (a
+            :class:`BlockExecutor`, e.g. ``matchsvc.cluster.RayExecutor`` for a Ray cluster)
+            when ``solver`` is ``"pricing"``, or ``"auto"`` picks it; the answer is
+            byte-identical to running them here. None (default): in this process. A solver
+            object brings its own.
 
     Returns:
         An :class:`Assignment`: ``pairs`` sorted lexicographically (int64 ``(k, 2)``), float64
@@ -112,7 +119,7 @@ def assign(
         document their own order. Same input gives byte-identical arrays.
     """
     problem = validate(scores, capacity, demand, allowed, objective, min_score)
-    impl = resolve_solver(solver, problem, warm_start)
+    impl = resolve_solver(solver, problem, warm_start, executor)
     n, m = problem.shape
     if n == 0 or m == 0:
         res = SolverResult(pairs=np.zeros((0, 2), dtype=np.int64), optimal=impl.exact)

@@ -20,7 +20,8 @@ import numpy.typing as npt
 from matchsvc.assignment._floors_kernel import floors_run
 from matchsvc.assignment._flow import dense_graph
 from matchsvc.assignment._network import Graph, residual_reach, solve_graph
-from matchsvc.assignment._pricing import _ADD_TOL, PricingSolver, _Blocks, _merge
+from matchsvc.assignment._blocks import RowBlocks
+from matchsvc.assignment._pricing import _ADD_TOL, PricingSolver, _merge
 from matchsvc.assignment._registry import AUTO_DENSE_LIMIT
 from matchsvc.assignment._scan import price_scan
 from matchsvc.assignment._types import Certificate, Problem, SolverResult
@@ -177,7 +178,7 @@ class PartitionSolver:
             float(np.max(np.abs(cert.mentee_potential), initial=0.0)),
             float(np.max(np.abs(cert.mentor_potential), initial=0.0)),
         )
-        self.blocks = None if self.full else _Blocks(problem)
+        self.blocks = None if self.full else RowBlocks(problem)
         self.bonus_solves = 0  # candidate-graph solves spent on group bonuses (for benchmarks)
 
     # -- graph ------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
@@ -61,6 +60,9 @@ class HungarianSolver:
             k = min(rows.size, col_map.size)
             cost = np.where(sub_mask, smax - sub, 2.0 * k * srange + 1.0)
         del sub
+        # Imported here: scipy.optimize costs ~1 s of start-up that no other solver needs.
+        from scipy.optimize import linear_sum_assignment
+
         r, c = linear_sum_assignment(cost)
         keep = sub_mask[r, c]
         pairs = np.stack([rows[r[keep]], col_map[c[keep]]], axis=1).astype(np.int64)

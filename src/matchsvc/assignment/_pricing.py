@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from matchsvc.assignment._checks import check_scores
+from matchsvc.assignment._blocks import RowBlocks as _Blocks
+from matchsvc.assignment._executor import BlockExecutor, BlockRunner
 from matchsvc.assignment._network import Graph, NetworkSolution, WarmStart, solve_graph
+from matchsvc.assignment._partitioned import candidate_pass, price_pass
 from matchsvc.assignment._scan import price_scan, top_scan
 from matchsvc.assignment._types import Assignment, Certificate, Problem, SolverResult
 from matchsvc.errors import InvalidInputError
@@ -20,8 +23,6 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-# Score cells per block read from the source (float32 blocks: 16 MB).
-_BLOCK_CELLS = 1 << 22
 # Pricing adds pairs whose reduced cost is below -_ADD_TOL * scale; the kernel frees rows whose
 # arcs are below -_REPAIR_TOL * scale. Both far inside verify_certificate's 1e-9.
 _ADD_TOL = 1e-11
@@ -38,45 +39,6 @@ class PricingStats:
     added: int = 0
     cold_solves: int = 0
     warm_started: bool = False
-
-
-class _Blocks:
-    """The problem's score rows, block by block, as the source gives them (float32 kept)."""
-
-    def __init__(self, problem: Problem) -> None:
-        self.problem = problem
-        m = problem.shape[1]
-        self.step = max(1, _BLOCK_CELLS // max(m, 1))
-        self.min_score = -np.inf if problem.min_score is None else float(problem.min_score)
-        self._no_mask = np.zeros((1, 1), dtype=np.bool_)
-
-    def __iter__(self) -> Iterator[tuple[int, npt.NDArray[np.floating], BoolArray, bool]]:
-        n = self.problem.shape[0]
-        for i0 in range(0, n, self.step):
-            i1 = min(i0 + self.step, n)
-            mask = self.problem.allowed
-            if mask is None:
-                yield i0, self.read(i0, i1), self._no_mask, False
-            else:
-                yield i0, self.read(i0, i1), mask[i0:i1], True
-
-    def read(self, i0: int, i1: int) -> npt.NDArray[np.floating]:
-        """Rows ``i0:i1`` (float32 or float64, C-contiguous, checked finite)."""
-        src = self.problem.scores
-        if isinstance(src, np.ndarray):
-            return src[i0:i1]  # validated float64 already
-        s = np.asarray(src.block(i0, i1))
-        if s.dtype not in (np.float32, np.float64):
-            s = s.astype(np.float64)
-        s = np.ascontiguousarray(s)
-        expected = (i1 - i0, self.problem.shape[1])
-        if s.shape != expected:
-            raise InvalidInputError(
-                f"scores.block({i0}, {i1}) returned shape {s.shape}, expected {expected}",
-                field="scores",
-            )
-        check_scores(s, i0)
-        return s
 
 
 def _merge(
@@ -115,6 +77,13 @@ class PricingSolver:
     seeds the potentials and ranks the first candidates by reduced score; the result is exact
     whatever the start (a bad start only costs time).
 
+    ``executor``: where the full passes run (:class:`~matchsvc.assignment.BlockExecutor`, e.g.
+    ``matchsvc.cluster.RayExecutor``): each pass becomes tasks over row spans, merged so that
+    the result is byte-identical to the in-process solve (same pairs, same certificate;
+    :mod:`matchsvc.assignment._partitioned`). The flow and the certificate stay in this
+    process. A block source must then be picklable, and give the same values for the same
+    block wherever it is read. None (default): every pass runs here.
+
     Notes:
         Linear-programming column generation / pricing (Dantzig & Wolfe 1960; for assignment
         see Bertsekas, *Network Optimization*, 1998, sec. 7.3, and the sparse "candidate list"
@@ -135,46 +104,58 @@ class PricingSolver:
         kcache: int = 16,
         max_rounds: int = 100,
         warm_start: Assignment | None = None,
+        executor: BlockExecutor | None = None,
     ) -> None:
         self.k = k
         self.extra = extra
         self.kcache = kcache
         self.max_rounds = max_rounds
         self.warm_start = warm_start
+        self.executor = executor
 
     # -- candidates -------------------------------------------------------------------------
 
     def _candidates(
-        self, problem: Problem, blocks: _Blocks, seed: WarmSeed | None
+        self,
+        problem: Problem,
+        blocks: _Blocks,
+        seed: WarmSeed | None,
+        runner: BlockRunner | None = None,
     ) -> tuple[IntArray, FloatArray, IntArray, FloatArray, float]:
         """Candidate (keys, scores), the seed pairs' (keys, scores) and the score scale."""
         n, m = problem.shape
         k = max(1, min(m, max(self.k, int(problem.demand.max(initial=0)))))
         r = int(min(n, int(problem.capacity.max(initial=0)) + self.extra))
-        row_val = np.full((n, k), -np.inf)
-        row_col = np.zeros((n, k), dtype=np.int64)
-        row_s = np.zeros((n, k))
-        col_val = np.empty((m, r))
-        col_row = np.zeros((m, r), dtype=np.int64)
-        col_s = np.empty((m, r))
-        col_cnt = np.zeros(m, dtype=np.int64)
         rowshift = np.zeros(n) if seed is None else -seed.mentee_potential
         colshift = np.zeros(m) if seed is None else seed.mentor_potential
         seed_keys = np.zeros(0, np.int64) if seed is None else seed.keys
-        seed_s = np.empty(seed_keys.size)
-        seed_starts = np.searchsorted(seed_keys, np.arange(0, n + blocks.step, blocks.step) * m)
-        scale = 1.0
-        for b, (i0, S, mask, use_mask) in enumerate(blocks):
-            top_scan(
-                S, i0, rowshift, colshift, k, row_val, row_col, row_s, col_val, col_row, col_s,
-                col_cnt, mask, use_mask, blocks.min_score,
-            )  # fmt: skip
-            if S.size:
-                scale = max(scale, float(np.abs(S).max()))
-            lo, hi = int(seed_starts[b]), int(seed_starts[b + 1])
-            if hi > lo:
-                sk = seed_keys[lo:hi]
-                seed_s[lo:hi] = S[sk // m - i0, sk % m]
+        if runner is not None:
+            scan = candidate_pass(runner, blocks, k, r, rowshift, colshift, seed_keys)
+            row_val, row_col, row_s = scan.row_val, scan.row_col, scan.row_s
+            col_row, col_s, col_cnt = scan.col_row, scan.col_s, scan.col_cnt
+            seed_s, scale = scan.seed_s, scan.scale
+        else:
+            row_val = np.full((n, k), -np.inf)
+            row_col = np.zeros((n, k), dtype=np.int64)
+            row_s = np.zeros((n, k))
+            col_val = np.empty((m, r))
+            col_row = np.zeros((m, r), dtype=np.int64)
+            col_s = np.empty((m, r))
+            col_cnt = np.zeros(m, dtype=np.int64)
+            seed_s = np.empty(seed_keys.size)
+            seed_starts = np.searchsorted(seed_keys, np.arange(0, n + blocks.step, blocks.step) * m)
+            scale = 1.0
+            for b, (i0, S, mask, use_mask) in enumerate(blocks):
+                top_scan(
+                    S, i0, rowshift, colshift, k, row_val, row_col, row_s, col_val, col_row,
+                    col_s, col_cnt, mask, use_mask, blocks.min_score,
+                )  # fmt: skip
+                if S.size:
+                    scale = max(scale, float(np.abs(S).max()))
+                lo, hi = int(seed_starts[b]), int(seed_starts[b + 1])
+                if hi > lo:
+                    sk = seed_keys[lo:hi]
+                    seed_s[lo:hi] = S[sk // m - i0, sk % m]
         ok = np.isfinite(row_val)
         rk = (np.arange(n, dtype=np.int64)[:, None] * m + row_col)[ok]
         have = np.arange(r)[None, :] < col_cnt[:, None]
@@ -192,6 +173,7 @@ class PricingSolver:
         sol: NetworkSolution,
         tol: float,
         stats: PricingStats,
+        runner: BlockRunner | None = None,
     ) -> tuple[IntArray, FloatArray, int, int]:
         """Each row's ``kcache`` best unmatched pairs by reduced value (cut-crossing pairs by
         score for rows on the source side), as (keys, scores), and the counts of violations
@@ -205,24 +187,31 @@ class PricingSolver:
         mcol = g.col[sol.used]
         use_cut = bool(cert.reach_mentees.any())
         kadd = min(self.kcache, m)
-        cap_out = blocks.step * kadd
         out_keys: list[IntArray] = []
         out_s: list[FloatArray] = []
         n_neg = n_cut = 0
-        oi = np.empty(cap_out, dtype=np.int64)
-        oj = np.empty(cap_out, dtype=np.int64)
-        os_ = np.empty(cap_out)
-        for i0, S, mask, use_mask in blocks:
-            cnt, a, c = price_scan(
-                S, i0, cert.mentee_potential, cert.mentor_potential, tol, cert.reach_mentees,
-                cert.reach_mentors, use_cut, mptr, mcol, kadd, mask, use_mask, blocks.min_score,
-                oi, oj, os_, 0,
+        if runner is not None:
+            shared = (
+                cert.mentee_potential, cert.mentor_potential, tol, cert.reach_mentees,
+                cert.reach_mentors, use_cut, mptr, mcol, kadd,
             )  # fmt: skip
-            n_neg += int(a)
-            n_cut += int(c)
-            if cnt:
-                out_keys.append(oi[:cnt] * m + oj[:cnt])
-                out_s.append(os_[:cnt].copy())
+            out_keys, out_s, n_neg, n_cut = price_pass(runner, blocks, shared)
+        else:
+            cap_out = blocks.step * kadd
+            oi = np.empty(cap_out, dtype=np.int64)
+            oj = np.empty(cap_out, dtype=np.int64)
+            os_ = np.empty(cap_out)
+            for i0, S, mask, use_mask in blocks:
+                cnt, a, c = price_scan(
+                    S, i0, cert.mentee_potential, cert.mentor_potential, tol,
+                    cert.reach_mentees, cert.reach_mentors, use_cut, mptr, mcol, kadd, mask,
+                    use_mask, blocks.min_score, oi, oj, os_, 0,
+                )  # fmt: skip
+                n_neg += int(a)
+                n_cut += int(c)
+                if cnt:
+                    out_keys.append(oi[:cnt] * m + oj[:cnt])
+                    out_s.append(os_[:cnt].copy())
         stats.passes += 1
         if not out_keys:
             return np.zeros(0, np.int64), np.zeros(0), n_neg, n_cut
@@ -240,11 +229,23 @@ class PricingSolver:
     def solve_on_graph(self, problem: Problem) -> tuple[SolverResult, Graph]:
         """:meth:`solve`, and the final candidate graph (a caller may resume on it, as the
         group-floor solver does)."""
+        with self._runner(problem) as runner:
+            return self._solve(problem, runner)
+
+    @contextmanager
+    def _runner(self, problem: Problem) -> Iterator[BlockRunner | None]:
+        if self.executor is None:
+            yield None
+        else:
+            with self.executor.bind(problem) as runner:
+                yield runner
+
+    def _solve(self, problem: Problem, runner: BlockRunner | None) -> tuple[SolverResult, Graph]:
         stats = PricingStats()
         n, m = problem.shape
         blocks = _Blocks(problem)
         seed = _seed(self.warm_start, problem) if self.warm_start is not None else None
-        keys, vals, seed_keys, seed_s, scale = self._candidates(problem, blocks, seed)
+        keys, vals, seed_keys, seed_s, scale = self._candidates(problem, blocks, seed, runner)
         stats.passes += 1
         warm: WarmStart | None = None
         if seed is not None:
@@ -282,7 +283,9 @@ class PricingSolver:
             new_k, new_s = _violators(cache_k, cache_s, keys, m, sol, tol)
             n_neg = n_cut = 0
             if not new_k.size:
-                cache_k, cache_s, n_neg, n_cut = self._price(problem, blocks, g, sol, tol, stats)
+                cache_k, cache_s, n_neg, n_cut = self._price(
+                    problem, blocks, g, sol, tol, stats, runner
+                )
                 new_k, new_s = _violators(cache_k, cache_s, keys, m, sol, tol)
             warm = WarmStart(sol.used, *_pots(cert))
             if new_k.size:

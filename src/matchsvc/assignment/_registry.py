@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 
+from matchsvc.assignment._executor import BlockExecutor
 from matchsvc.assignment._flow import FlowSolver
 from matchsvc.assignment._greedy import GreedySolver
 from matchsvc.assignment._hungarian import HungarianSolver
@@ -43,7 +44,10 @@ _FACTORIES: dict[SolverName, Callable[[], Solver]] = {
 
 
 def resolve_solver(
-    solver: str | Solver, problem: Problem, warm_start: Assignment | None = None
+    solver: str | Solver,
+    problem: Problem,
+    warm_start: Assignment | None = None,
+    executor: BlockExecutor | None = None,
 ) -> Solver:
     """The solver object for ``solver`` (a name, or any object implementing ``Solver``).
 
@@ -51,6 +55,8 @@ def resolve_solver(
     ``AUTO_DENSE_LIMIT`` cells, otherwise ``pricing`` (candidate graph + full pricing). Both
     are exact and certified, so ``auto`` is never worse than an exact solver. With a
     ``warm_start``, ``auto`` and ``pricing`` give a ``pricing`` solver that starts from it.
+    A ``pricing`` solver made here runs its full passes on ``executor`` when one is given; a
+    solver object is returned as it is.
     """
     if warm_start is not None:
         if not isinstance(warm_start, Assignment):
@@ -65,7 +71,7 @@ def resolve_solver(
                 f"(got {solver!r})",
                 field="warm_start",
             )
-        return PricingSolver(warm_start=warm_start)
+        return PricingSolver(warm_start=warm_start, executor=executor)
     if not isinstance(solver, str):
         return solver
     try:
@@ -79,4 +85,6 @@ def resolve_solver(
         n, m = problem.shape
         small = problem.is_dense and n * m <= AUTO_DENSE_LIMIT
         key = SolverName.FLOW if small else SolverName.PRICING
+    if key is SolverName.PRICING and executor is not None:
+        return PricingSolver(executor=executor)
     return _FACTORIES[key]()

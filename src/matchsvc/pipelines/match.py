@@ -12,7 +12,7 @@ from typing import Literal
 
 import numpy as np
 
-from matchsvc.assignment import Assignment, GroupFloor
+from matchsvc.assignment import Assignment, BlockExecutor, GroupFloor
 from matchsvc.bounds import MAX_TOP_N, MAX_WEIGHT
 from matchsvc.errors import InvalidInputError
 from matchsvc.explain import (
@@ -194,12 +194,17 @@ def match(
     mentors: Sequence[Profile],
     options: MatchOptions,
     embedder: Embedder,
+    *,
+    executor: BlockExecutor | None = None,
 ) -> MatchReport:
     """Match mentees to mentors exactly and explain the result.
 
     With ``options.fairness`` the solve step keeps every group's floor
     (:func:`~matchsvc.pipelines.fairness.solve_with_floors`) and ``summary.fairness`` says
     what the floors cost.
+
+    ``executor``: where the ``pricing`` solver's full passes run (None: in this process); the
+    report is the same either way.
 
     Raises:
         InvalidInputError: bad people or options (``field`` names the offending input).
@@ -216,7 +221,9 @@ def match(
         if groupings:
             result, fairness = solve_with_floors(problem, options.fairness, groupings)
         else:
-            result = problem.solve(objective=options.objective, solver=options.solver)
+            result = problem.solve(
+                objective=options.objective, solver=options.solver, executor=executor
+            )
         if options.complementary:
             result, extra = complementary(
                 problem,

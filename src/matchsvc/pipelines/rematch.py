@@ -43,7 +43,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from matchsvc.assignment import Assignment, MoveLimitSolver
+from matchsvc.assignment import Assignment, BlockExecutor, MoveLimitSolver
 from matchsvc.bounds import MAX_BONUS, MAX_COUNT, RATING_MAX, RATING_MIN
 from matchsvc.errors import InfeasibleError, InvalidInputError
 from matchsvc.explain import Explanation, SlotHolders, explain_pair, unmatched_reasons
@@ -337,9 +337,11 @@ def _plan(
     return _Plan(view, solvable, locked, released, active, eligible, base, weights)
 
 
-def _solve(plan: _Plan, max_moves: int | None, solver: str) -> Assignment:
+def _solve(
+    plan: _Plan, max_moves: int | None, solver: str, executor: BlockExecutor | None
+) -> Assignment:
     """The exact optimum of the plan; with the move limit only when the plain one breaks it."""
-    result = plan.solvable.solve(weights=plan.weights, solver=solver)
+    result = plan.solvable.solve(weights=plan.weights, solver=solver, executor=executor)
     pairs, eligible = result.pairs, plan.eligible
     moves = int(eligible.sum()) - int(eligible[pairs[:, 0], pairs[:, 1]].sum())
     if max_moves is None or moves <= max_moves:
@@ -352,7 +354,7 @@ def _solve(plan: _Plan, max_moves: int | None, solver: str) -> Assignment:
         raise InfeasibleError(exc.message, field="policy.max_moves") from None
 
 
-def _stay_value(plan: _Plan, solver: str) -> float | None:
+def _stay_value(plan: _Plan, solver: str, executor: BlockExecutor | None) -> float | None:
     """The objective of the best solution that keeps every eligible active pair, or None when
     keeping them all is impossible (their slots exceed what is left)."""
     keep = zip(*np.nonzero(plan.eligible), strict=True)
@@ -360,7 +362,7 @@ def _stay_value(plan: _Plan, solver: str) -> float | None:
         stay = plan.solvable.reserve(((int(i), int(j)) for i, j in keep))
     except InfeasibleError:
         return None
-    best = stay.solve(weights=plan.base, solver=solver)
+    best = stay.solve(weights=plan.base, solver=solver, executor=executor)
     return best.total + float(plan.base[plan.eligible].sum())
 
 
@@ -372,8 +374,12 @@ def rematch(
     policy: RematchPolicy,
     options: MatchOptions,
     embedder: Embedder,
+    *,
+    executor: BlockExecutor | None = None,
 ) -> RematchReport:
     """Re-match a running programme under ``policy`` (module docstring: the exact objective).
+
+    ``executor``: where the ``pricing`` solver's full passes run (None: in this process).
 
     Raises:
         InvalidInputError: unknown ids in pairs, repeated pairs, bad ratings or policy values,
@@ -386,11 +392,11 @@ def rematch(
     _check(problem.comp, current, history, policy)
     plan = _plan(problem, current, history, policy)
     with watch.stage("solve"):
-        result = _solve(plan, policy.max_moves, options.solver)
+        result = _solve(plan, policy.max_moves, options.solver, executor)
         eligible = plan.eligible
         kept = int(eligible[result.pairs[:, 0], result.pairs[:, 1]].sum())
         moves = int(eligible.sum()) - kept
-        stay_value = _stay_value(plan, options.solver) if moves else None
+        stay_value = _stay_value(plan, options.solver, executor) if moves else None
     with watch.stage("explain"):
         pairs = np.array(sorted({*map(tuple, result.pairs.tolist()), *plan.locked}), np.int64)
         pairs = pairs.reshape(-1, 2)

@@ -17,6 +17,7 @@ from matchsvc.scoring._compatibility import (
     build_compatibility,
     goal_themes,
 )
+from matchsvc.scoring._device import GPU_TOLERANCE, Device, Placement, place_encoder
 from matchsvc.scoring._facets import MISSING, cosine_to_unit
 from matchsvc.scoring._options import (
     CONSTRAINT_NAMES,
@@ -49,6 +50,7 @@ __all__ = [
     "DEFAULT_REFERENCE_DATE",
     "DEFAULT_WEIGHTS",
     "FACETS",
+    "GPU_TOLERANCE",
     "ISO_639_1",
     "MENTOR_FACET",
     "MISSING",
@@ -60,8 +62,10 @@ __all__ = [
     "Constraints",
     "Criterion",
     "CriterionKind",
+    "Device",
     "Embedder",
     "EmbeddingCache",
+    "Placement",
     "ScoringOptions",
     "availability_slots",
     "build_compatibility",
@@ -70,6 +74,7 @@ __all__ = [
     "goal_themes",
     "normalize_text",
     "normalized_weights",
+    "place_encoder",
     "profile_texts",
     "text_key",
     "validate_options",
