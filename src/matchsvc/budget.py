@@ -58,6 +58,8 @@ SECONDS_PER_PAIR: Mapping[str, float] = MappingProxyType(
         "assign-fair": 3e-5,
         "learn": 5e-6,
         "audit": 3e-6,
+        "peer-match": 3e-6,
+        "peer-circles": 3e-5,
     }
 )
 """Estimated seconds per mentee x mentor pair, by operation, for everything but embedding.
