@@ -833,6 +833,8 @@ def _reason_sentence(
     allowed_leaders: int | None,
 ) -> str:
     if reason == "no_allowed_partner":
+        if not any(removed.values()):
+            return f"{person} has no allowed partner: nobody else is in the pool."
         return (
             f"{person} has no allowed partner: every other person is removed by a hard rule "
             f"or min_score (removed by: {_rules(removed)})."
