@@ -264,3 +264,20 @@ def test_the_openapi_document_states_the_bounds(client: TestClient) -> None:
     assert schemas["PeerOptionsIn"]["properties"]["min_score"]["anyOf"][0]["maximum"] == 1
     paths = client.get("/openapi.json").json()["paths"]
     assert "/peer/match" in paths and "/peer/circles" in paths
+
+
+@pytest.mark.parametrize(("mode", "people"), [("match", 1000), ("circles", 100)])
+def test_a_pool_over_the_time_budget_is_refused_before_any_work(
+    tmp_path: Path, mode: str, people: int
+) -> None:
+    # 1,000 people: 499,500 pairs x 3 us = 1.5 s; 100 in circles: 4,950 x 450 us = 2.2 s
+    encoder = FakeEncoder()
+    settings = Settings(data_dir=tmp_path, request_timeout_seconds=1, max_mentees=people)
+    with TestClient(create_app(settings, encoder=encoder)) as client:
+        body = {"people": [{"id": f"p{k}", "skills": ["x"]} for k in range(people)]}
+        response = client.post(PATHS[mode], json=body)
+        assert response.status_code == 503, response.text
+        assert response.json()["type"] == "urn:matchsvc:problem:time-budget-exceeded"
+        assert encoder.calls == 0
+        smaller = {"people": body["people"][: people // 2]}  # a quarter of the pairs: fits
+        assert client.post(PATHS[mode], json=smaller).status_code == 200
