@@ -74,7 +74,7 @@ Peers count ``n (n - 1) / 2`` pairs for a pool of ``n`` (plus people x leaders),
 ``python benchmarks/bench_peer.py --http`` (generated pools, hashing encoder, warm cache, load
 average 3.1-4.5): ``peer-match`` 1.9, 1.3 and 0.9 us at 500, 1,000 and 2,000 people;
 ``peer-circles`` (sizes 3-5) 212, 311 and 278 us at 200, 400 and 800 people, four fifths of
-it the upper bound's column generation (a synchronous request takes about 350 people).
+it the upper bound's column generation (a synchronous request takes about 360 people).
 """
 
 SECONDS_PER_SKILL_PAIR = 1e-8
