@@ -12,8 +12,13 @@ is its own. Prints Markdown tables, writes ``bench_peer.json`` and ``bench_peer.
    matrix): time, peak RSS, certificate;
 4. circles of 4 at 1,000 people: time, value, upper bound, gap.
 
+``--http`` measures instead the seconds per pair (``n (n - 1) / 2`` of a pool of ``n``) of
+``POST /peer/match`` and ``POST /peer/circles`` through the HTTP app, the rates of
+:data:`matchsvc.budget.SECONDS_PER_PAIR` (:func:`http_rates`).
+
     python benchmarks/bench_peer.py --out bench-out
     python benchmarks/bench_peer.py --quick --out bench-out     # smaller sizes
+    python benchmarks/bench_peer.py --http --out bench-out      # the time budget's rates
 """
 
 from __future__ import annotations
@@ -167,6 +172,64 @@ def run_one(kind: str, method: str, n: int, seed: int) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - t0, "pairs": pairs, "total": total}
 
 
+HTTP_SIZES = {"match": (500, 1000, 2000), "circles": (200, 400, 800)}
+
+
+def pool_body(n: int, seed: int) -> dict[str, Any]:
+    """A pool of ``n`` generated people (the mentees of a generated programme, without their
+    exclusions, which name mentors) as a request body."""
+    from dataclasses import replace
+
+    from benchmarks.bench_report import profile_json
+    from benchmarks.generator import generate_programme
+
+    programme = generate_programme(n, seed=seed)
+    return {"people": [profile_json(replace(p, exclude=())) for p in programme.mentees]}
+
+
+def http_rates(
+    sizes: dict[str, tuple[int, ...]] = HTTP_SIZES, seed: int = 0, repeats: int = 2
+) -> list[dict[str, Any]]:
+    """Seconds per pair of ``POST /peer/match`` and ``POST /peer/circles`` (default options)
+    through the HTTP app (in-process, the hashing encoder, a warm embedding cache: the budget
+    charges embedding separately), fastest of ``repeats`` after one untimed request."""
+    import tempfile
+
+    from fastapi.testclient import TestClient
+
+    from benchmarks.encoders import HashingEncoder
+    from matchsvc.api import create_app
+    from matchsvc.config import Settings
+
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(data_dir=Path(folder), request_timeout_seconds=0, max_mentees=100_000)
+        with TestClient(create_app(settings, encoder=HashingEncoder())) as client:
+            for mode, ns in sizes.items():
+                for n in ns:
+                    body = pool_body(n, seed)
+                    assert client.post(f"/peer/{mode}", json=body).status_code == 200
+                    best = float("inf")
+                    for _ in range(repeats):
+                        t0 = time.perf_counter()
+                        response = client.post(f"/peer/{mode}", json=body)
+                        best = min(best, time.perf_counter() - t0)
+                        assert response.status_code == 200, response.text
+                    pairs = n * (n - 1) // 2
+                    rows.append({
+                        "mode": mode, "people": n, "pairs": pairs, "seconds": best,
+                        "seconds_per_pair": best / pairs,
+                        "timings_ms": response.json()["summary"]["timings_ms"],
+                        "load_average": os.getloadavg()[0],
+                    })  # fmt: skip
+                    print(
+                        f"| {mode} | {n} | {pairs:,} | {best:.3f} | {1e6 * best / pairs:.2f} | "
+                        f"{rows[-1]['load_average']:.1f} |",
+                        flush=True,
+                    )
+    return rows
+
+
 def measure(kind: str, method: str, n: int, seed: int) -> dict[str, Any]:
     """Run one measurement in a fresh subprocess; adds its peak RSS (MiB) and load average."""
     cmd = [sys.executable, __file__, "--child", kind, "--method", method, "--n", str(n),
@@ -219,6 +282,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--only", nargs="*", default=["pairs", "dense", "block", "circles"],
                     choices=["pairs", "dense", "block", "circles"])  # fmt: skip
+    ap.add_argument("--http", action="store_true", help="seconds per pair through HTTP only")
     ap.add_argument(
         "--child", choices=["pairs", "dense", "block", "circles"], help=argparse.SUPPRESS
     )
@@ -229,6 +293,15 @@ def main() -> None:
         res = run_one(args.child, args.method, args.n, args.seed)
         res["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(res))
+        return
+    if args.http:
+        print(f"load average at start {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
+        print(
+            "| endpoint | people | pairs | seconds | us per pair | load |\n|---|---|---|---|---|---|"
+        )
+        rows = http_rates(seed=args.seed)
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "bench_peer_http.json").write_text(json.dumps(rows, indent=2))
         return
     sizes = (100, 200) if args.quick else PAIR_SIZES
     n_dense, n_block, n_circ = (1000, 4000, 300) if args.quick else (2000, 20_000, 1000)

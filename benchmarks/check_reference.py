@@ -5,8 +5,9 @@ Usage::
     python -m benchmarks.suite --quick --out bench-out/quick
     python -m benchmarks.check_reference bench-out/quick
 
-Quality figures (totals, minima, envy counts, recovery, pair counts, objective agreement) come
-from seeded data and deterministic solvers, so they must match to ``1e-6`` relative. Timings
+Quality figures (totals, minima, envy counts, recovery, pair counts, objective agreement, the
+peer section's totals and circle bound) come from seeded data and deterministic solvers, so they
+must match to ``1e-6`` relative (peer figures only once the reference has a peer section). Timings
 and memory are noisy on shared 2-core machines: they are reported as ratios and flagged only
 beyond ``--time-factor`` (default 3x). Exit status 1 when a quality figure differs.
 """
@@ -40,6 +41,15 @@ def _quality(results: Mapping[str, Any]) -> Iterator[tuple[str, float]]:
     for row in results["scaling"]["rows"]:
         if row["stage"] == "embed":
             yield f"scaling.{row['n_mentees']}.texts", float(row["texts"])
+    peer = results.get("peer")
+    if peer:
+        for n, row in peer["pairs"].items():
+            for method, run in row.items():
+                for key in ("pairs", "total"):
+                    yield f"peer.pairs.{n}.{method}.{key}", float(run[key])
+        for section, keys in (("dense", ("pairs", "total")), ("circles", ("value", "upper_bound"))):
+            for key in keys:
+                yield f"peer.{section}.{key}", float(peer[section][key])
 
 
 def _timings(results: Mapping[str, Any]) -> Iterator[tuple[str, float]]:
@@ -50,6 +60,9 @@ def _timings(results: Mapping[str, Any]) -> Iterator[tuple[str, float]]:
         yield f"reference.{name}.seconds", float(run["seconds"])
     for row in results["scaling"]["rows"]:
         yield f"scaling.{row['n_mentees']}.{row['stage']}.seconds", float(row["seconds"])
+    for n, row in (results.get("peer") or {}).get("pairs", {}).items():
+        for method, run in row.items():
+            yield f"peer.pairs.{n}.{method}.seconds", float(run["seconds"])
 
 
 def _same(a: float, b: float) -> bool:
@@ -68,6 +81,8 @@ def compare_results(
     """
     ref_q = dict(_quality(reference))
     new_q = dict(_quality(fresh))
+    if "peer" not in reference:  # a reference from before the peer section: nothing to compare
+        new_q = {k: v for k, v in new_q.items() if not k.startswith("peer.")}
     diffs = [
         f"{k}: reference {ref_q.get(k)} vs fresh {new_q.get(k)}"
         for k in sorted(set(ref_q) | set(new_q))

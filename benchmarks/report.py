@@ -125,12 +125,85 @@ def _summary(results: Mapping[str, Any]) -> list[str]:
                 f"{_f(flow['ratio_to_service'], 2)}x as long; objectives "
                 f"{'equal' if ref['objectives_equal'] else '**differ**'}."
             )
+    peer = results.get("peer")
+    if peer and peer.get("pairs"):
+        n = max(peer["pairs"], key=int)
+        row = peer["pairs"][n]
+        nx = row.get("networkx", {})
+        out.append(
+            f"- Peer pairs, {_f(int(n))} people: certified optimum in {_secs(row['ours']['seconds'])}"
+            + (f", networkx {_f(nx['seconds'] / row['ours']['seconds'], 1)}x as long" if nx else "")
+            + f"; greedy loses {_f(100 * row['greedy']['gap'], 2)}% of the total. Circles of 4 "
+            f"at {_f(peer['circles']['n'])}: gap to the upper bound "
+            f"{_f(100 * peer['circles']['gap'], 2)}%."
+        )
     scaling = results.get("scaling")
     if scaling:
         exps = ", ".join(f"{k} n^{_f(v, 2)}" for k, v in scaling["exponents"].items())
         out.append(f"- Growth with mentees (mentors in proportion): {exps}.")
     out.append(f"- Whole run: {_secs(results['meta']['wall_s'])}, model load included.")
     return ["## Summary", *out, ""]
+
+
+def _peer_section(peer: Mapping[str, Any] | None) -> list[str]:
+    """Peer pairs (ours vs networkx vs greedy, same pools) and circles, from the results."""
+    if not peer or not peer.get("pairs"):
+        return []
+    lines = [
+        "",
+        "## Peer pairs and circles (same pools)",
+        "Clustered cosine pools of `benchmarks.bench_peer` (384-d, 30 clusters, seed "
+        f"{peer.get('seed', '–')}). `ours` is `matchsvc.assignment.assign_peers` (the most "
+        "pairs, then the largest total; its certificate checked by `verify_peer_certificate` "
+        "in `verify`), `networkx` is `max_weight_matching(maxcardinality=True)` (exact, pure "
+        "Python), `greedy` takes the best pair first. Gap = share of the optimum's total lost.",
+        "",
+    ]
+    rows = []
+    for n, row in sorted(peer["pairs"].items(), key=lambda kv: int(kv[0])):
+        for method, r in row.items():
+            rows.append(
+                [
+                    _f(int(n)),
+                    f"**{method}**" if method == "ours" else method,
+                    _secs(r["seconds"]),
+                    _secs(r.get("seconds_verify")),
+                    _f(int(r["pairs"])),
+                    _f(r["total"], 4),
+                    f"{_f(100 * r['gap'], 3)}%",
+                ]
+            )
+    d = peer.get("dense")
+    if d:
+        rows.append(
+            [
+                _f(d["n"]),
+                "**ours**",
+                _secs(d["seconds"]),
+                _secs(d.get("seconds_verify")),
+                _f(int(d["pairs"])),
+                _f(d["total"], 4),
+                "–",
+            ]
+        )
+    lines += _table(["people", "method", "time", "verify", "pairs", "total", "gap"], rows)
+    runs = [r for row in peer["pairs"].values() for r in row.values() if "certificate_valid" in r]
+    runs += [d] if d else []
+    if runs:
+        valid = all(bool(r["certificate_valid"]) for r in runs)
+        lines += ["", f"Certificates of `ours` valid: {_f(valid)} ({len(runs)} checked)."]
+    c = peer.get("circles")
+    if c:
+        lines += [
+            "",
+            f"Circles of 4 at {_f(c['n'])} people: {_f(c['circles'])} circles, value "
+            f"{_f(c['value'], 4)}, upper bound {_f(c['upper_bound'], 4)} (set-partitioning LP "
+            f"by column generation, {_f(c['lp_rounds'])} rounds, {_f(c['columns'])} columns), "
+            f"**gap {_f(100 * c['gap'], 2)}%**; {_secs(c['seconds'])} "
+            f"(heuristic {_secs(c['seconds_heuristic'])}, bound {_secs(c['seconds_bound'])}).",
+        ]
+    lines += ["", "![peer pairs and circles](peer.png)"]
+    return lines
 
 
 def render_report(results: Mapping[str, Any]) -> str:
@@ -299,6 +372,8 @@ def render_report(results: Mapping[str, Any]) -> str:
             "",
             "![reference times](reference.png)",
         ]
+
+    lines += _peer_section(results.get("peer"))
 
     scaling = results.get("scaling")
     if scaling:

@@ -17,10 +17,15 @@ Sections, all on programmes from :func:`benchmarks.generator.generate_programme`
 3. **Reference**: on the largest instance with demand 1, the service's ``assign`` vs scipy's
    ``linear_sum_assignment`` on the repeated-column matrix and OR-Tools ``SimpleMinCostFlow``
    on every allowed arc (:mod:`benchmarks.baselines`): time, peak memory, objective.
+4. **Peers** (:mod:`benchmarks.bench_peer`'s functions, on its clustered cosine pools): pairs
+   by ``assign_peers`` (certified) vs ``networkx.max_weight_matching(maxcardinality=True)``
+   vs greedy on the same pools (quick 100 and 200 people, full 100, 200, 400), ours alone
+   on a larger dense pool (quick 1,000, full 2,000) with its certificate checked, and circles
+   of 4 (quick 200, full 1,000) with the upper bound and the gap.
 
 Outputs in ``--out``: ``results.json`` (everything), ``scaling.csv``, ``solvers.csv``,
-``reference.csv``, ``report.md`` and ``scaling.png``, ``solvers.png``, ``scores.png``,
-``reference.png``.
+``reference.csv``, ``peer.csv``, ``report.md`` and ``scaling.png``, ``solvers.png``,
+``scores.png``, ``reference.png``, ``peer.png``.
 """
 
 from __future__ import annotations
@@ -77,6 +82,10 @@ class SuiteConfig:
             this run only. Either way one cache serves every size, as in the service, so a run
             encodes each distinct text once (about 1,050 texts quick, 1,900 full) and a size's
             ``embed`` stage encodes only the texts the smaller sizes did not have.
+        peer_sizes: pools where pairs are compared with networkx and greedy (networkx is
+            pure Python and cubic: 0.2 s at 100 people, 2 s at 200, 17 s at 400).
+        peer_dense: the dense pool solved by ``assign_peers`` alone, certificate checked.
+        peer_circles: the pool split into circles of 4.
     """
 
     quick: bool
@@ -86,10 +95,21 @@ class SuiteConfig:
     repeats: int = 3
     encoder: str = "model"
     cache: Path | None = None
+    peer_sizes: tuple[int, ...] = (100, 200)
+    peer_dense: int = 1000
+    peer_circles: int = 200
 
 
 QUICK = SuiteConfig(quick=True, sizes=(100, 200, 500, 1000, 2000), compare_size=1000, repeats=5)
-FULL = SuiteConfig(quick=False, sizes=(100, 300, 1000, 3000, 10000), compare_size=3000, repeats=2)
+FULL = SuiteConfig(
+    quick=False,
+    sizes=(100, 300, 1000, 3000, 10000),
+    compare_size=3000,
+    repeats=2,
+    peer_sizes=(100, 200, 400),
+    peer_dense=2000,
+    peer_circles=1000,
+)
 FIT_SIZES = 3
 """Growth exponents are fitted on the largest this-many sizes, where fixed costs fade."""
 
@@ -423,6 +443,33 @@ def _reference(
     }
 
 
+def _peers(config: SuiteConfig, log: Any) -> dict[str, Any]:
+    """Section 4: :func:`benchmarks.bench_peer.run_one` in this process (one instance per
+    size, seeded by the suite's seed), in the shape :func:`benchmarks.bench_peer.plot` reads."""
+    from benchmarks.bench_peer import PAIR_METHODS, run_one
+
+    out: dict[str, Any] = {"seed": config.seed, "pairs": {}}
+    for n in config.peer_sizes:
+        row = {m: run_one("pairs", m, n, config.seed) for m in PAIR_METHODS}
+        best = row["ours"]["total"]
+        for r in row.values():
+            r["gap"] = (best - r["total"]) / abs(best) if best else 0.0
+        out["pairs"][str(n)] = row
+        log(
+            f"peer pairs n={n}: "
+            + ", ".join(
+                f"{m} {r['seconds']:.3f}s gap {100 * r['gap']:.3f}%" for m, r in row.items()
+            )
+        )
+    dense = run_one("pairs", "ours", config.peer_dense, config.seed)
+    out["dense"] = {**dense, "n": config.peer_dense}
+    log(f"peer pairs dense n={config.peer_dense}: {dense['seconds']:.3f}s")
+    circles = run_one("circles", "ours", config.peer_circles, config.seed)
+    out["circles"] = {**circles, "n": config.peer_circles}
+    log(f"peer circles of 4, n={config.peer_circles}: gap {100 * circles['gap']:.2f}%")
+    return out
+
+
 def run_suite(config: SuiteConfig, out: Path, *, log: Any = print) -> dict[str, Any]:
     """Run every section, write results, CSVs, plots and the report to ``out``; return results."""
     if list(config.sizes) != sorted(set(config.sizes)) or config.compare_size not in config.sizes:
@@ -459,6 +506,7 @@ def run_suite(config: SuiteConfig, out: Path, *, log: Any = print) -> dict[str, 
     solvers = _solvers(*runs[config.compare_size], log)
     reference = _reference(*runs[largest], [r for r in rows if r["n_mentees"] == largest], log)
     matched_scores = solvers.pop("matched_scores", {})
+    peer = _peers(config, log)
 
     results: dict[str, Any] = {
         "meta": {
@@ -484,6 +532,7 @@ def run_suite(config: SuiteConfig, out: Path, *, log: Any = print) -> dict[str, 
         "scaling": {"rows": rows, "exponents": exponents},
         "solvers": solvers,
         "reference": reference,
+        "peer": peer,
     }
 
     plot_scaling(rows, out / "scaling.png", fit_sizes=sorted(fit_sizes))
@@ -496,6 +545,10 @@ def run_suite(config: SuiteConfig, out: Path, *, log: Any = print) -> dict[str, 
     plot_reference_times(
         {k: r["seconds"] for k, r in reference["runs"].items()}, out / "reference.png"
     )
+    from benchmarks.bench_peer import plot as plot_peer
+
+    plot_peer(peer, out / "peer.png")
+    _write_csv(out / "peer.csv", _peer_rows(peer))
     _write_csv(out / "scaling.csv", rows)
     _write_csv(
         out / "solvers.csv",
@@ -514,6 +567,29 @@ def run_suite(config: SuiteConfig, out: Path, *, log: Any = print) -> dict[str, 
     (out / "report.md").write_text(render_report(results))
     log(f"wrote {out}/report.md in {results['meta']['wall_s']:.1f}s")
     return results
+
+
+def _peer_rows(peer: dict[str, Any]) -> list[dict[str, Any]]:
+    """One CSV row per peer measurement."""
+    rows = [
+        {"kind": "pairs", "people": int(n), "method": m, **r}
+        for n, row in peer["pairs"].items()
+        for m, r in row.items()
+    ]
+    rows.append(
+        {"kind": "pairs dense", "people": peer["dense"]["n"], "method": "ours", **peer["dense"]}
+    )
+    rows.append(
+        {
+            "kind": "circles of 4",
+            "people": peer["circles"]["n"],
+            "method": "ours",
+            **peer["circles"],
+        }
+    )
+    for row in rows:
+        row.pop("n", None)
+    return rows
 
 
 def _json_default(value: Any) -> Any:
@@ -557,6 +633,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--sizes", type=str, default=None, help="comma-separated mentee counts (overrides)"
     )
+    parser.add_argument(
+        "--peer-sizes",
+        type=str,
+        default=None,
+        help="peer pools compared with networkx and greedy, comma-separated, then the dense "
+        "pool and the circles pool, e.g. 60,80:200:60 (overrides)",
+    )
     args = parser.parse_args(argv)
     base = QUICK if args.quick else FULL
     sizes = base.sizes
@@ -571,7 +654,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed=args.seed,
         encoder=args.encoder,
         cache=args.cache,
+        peer_sizes=base.peer_sizes,
+        peer_dense=base.peer_dense,
+        peer_circles=base.peer_circles,
     )
+    if args.peer_sizes:
+        pairs, dense, circles = args.peer_sizes.split(":")
+        config = replace(
+            config,
+            peer_sizes=tuple(sorted({int(x) for x in pairs.split(",")})),
+            peer_dense=int(dense),
+            peer_circles=int(circles),
+        )
     run_suite(config, args.out, log=lambda msg: print(msg, file=sys.stderr, flush=True))
     return 0
 

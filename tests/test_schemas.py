@@ -54,6 +54,25 @@ PAIRS: list[tuple[type, type[BaseModel], set[str]]] = [
         schemas.Unmatched,
         set(schemas.UnmatchedDetail.model_fields),
     ),
+    (pipelines.PeerMatchReport, schemas.PeerMatchResponse, set()),
+    (pipelines.PeerPair, schemas.PeerPair, set()),
+    (pipelines.PeerExplanation, schemas.PeerExplanation, set()),
+    (pipelines.PeerSide, schemas.PeerSide, set()),
+    (pipelines.PeerMatchSummary, schemas.PeerMatchSummary, set()),
+    (pipelines.BusyPartner, schemas.BusyPartner, set()),
+    (pipelines.PeerUnmatched, schemas.PeerUnmatched, set(schemas.PeerUnmatchedDetail.model_fields)),
+    (
+        pipelines.PeerUnmatched,
+        schemas.CircleUnmatched,
+        set(schemas.PeerUnmatchedDetail.model_fields),
+    ),
+    (pipelines.CirclesReport, schemas.PeerCirclesResponse, set()),
+    (pipelines.Circle, schemas.Circle, set()),
+    (pipelines.CircleExplanation, schemas.CircleExplanation, set()),
+    (pipelines.CircleMember, schemas.CircleMember, set()),
+    (pipelines.CircleLink, schemas.CircleLink, set()),
+    (pipelines.CircleContribution, schemas.CircleContribution, set()),
+    (pipelines.CirclesSummary, schemas.CirclesSummary, set()),
 ]
 
 
@@ -105,3 +124,24 @@ def test_every_profile_field_has_its_request_field() -> None:
         (profiles.Communication, schemas.Communication),
     ):
         assert {f.name for f in dataclasses.fields(core)} == set(model.model_fields), core
+
+
+def test_every_peer_option_has_its_request_field() -> None:
+    for core, model in (
+        (pipelines.PeerOptions, schemas.PeerOptionsIn),
+        (pipelines.CircleOptions, schemas.CircleOptionsIn),
+    ):
+        options = {f.name for f in dataclasses.fields(core)} - {"scoring"}
+        assert options <= set(model.model_fields), core
+        assert model().to_core() == core(), core  # the same defaults
+
+
+def test_the_peer_reasons_are_split_between_pairs_and_circles() -> None:
+    from typing import get_args
+
+    from matchsvc.pipelines.peer import PeerReasonCode
+
+    pairs = get_args(schemas.PeerUnmatched.model_fields["reason"].annotation)
+    circles = get_args(schemas.CircleUnmatched.model_fields["reason"].annotation)
+    assert set(pairs) | set(circles) == set(get_args(PeerReasonCode))
+    assert not set(pairs) & set(circles)

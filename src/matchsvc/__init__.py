@@ -11,6 +11,9 @@ The Python door to the same engine the HTTP API and the CLI use::
     engine = matchsvc.Engine(matchsvc.load_settings())
     engine.load()
     report = engine.match(mentees, mentors, matchsvc.MatchOptions())
+
+    # One pool of peers: exact pairs, or circles (matchsvc.CircleOptions(min_size=3, ...)).
+    pairs = engine.peer(people, matchsvc.PeerOptions(mutual="min"))
 """
 
 from __future__ import annotations
@@ -28,10 +31,14 @@ from matchsvc.errors import (
     TimeBudgetExceededError,
 )
 from matchsvc.pipelines import (
+    CircleOptions,
+    CirclesReport,
     CurrentPair,
     MatchOptions,
     MatchReport,
     PastPair,
+    PeerMatchReport,
+    PeerOptions,
     RematchPolicy,
     RematchReport,
 )
@@ -43,6 +50,8 @@ __version__ = "0.1.0"
 __all__ = [
     "Assignment",
     "Availability",
+    "CircleOptions",
+    "CirclesReport",
     "Communication",
     "ConfigError",
     "Constraints",
@@ -57,6 +66,8 @@ __all__ = [
     "MatchsvcError",
     "NotFoundError",
     "PastPair",
+    "PeerMatchReport",
+    "PeerOptions",
     "Profile",
     "RematchPolicy",
     "RematchReport",

@@ -32,6 +32,12 @@ fairness rules             at most ``MAX_FAIRNESS_RULES``   one per attribute; f
 audit attributes           at most 16                       a table and a chart each in the
                                                             report
 histogram bins             1 .. ``MAX_HISTOGRAM_BINS``      bars a chart can show
+circle sizes               ``MIN_CIRCLE_SIZE`` ..           a circle of peers: 2 is a pair; past
+(``min_size``,             ``MAX_CIRCLE_SIZE``              8 people not everyone gets a say,
+``max_size``)                                               and the exact re-splits of two
+                                                            circles grow as 2^(2 x size)
+seeds                      0 .. ``MAX_SEED``                a 31-bit seed, the same in every
+                                                            language
 =========================  ===============================  ====================================
 
 Texts must be valid Unicode (no lone surrogates: they cannot be stored or sent as UTF-8);
@@ -46,6 +52,7 @@ __all__ = [
     "MAX_ABS_SCORE",
     "MAX_AUDIT_ATTRIBUTES",
     "MAX_BONUS",
+    "MAX_CIRCLE_SIZE",
     "MAX_COUNT",
     "MAX_CRITERIA",
     "MAX_FAIRNESS_RULES",
@@ -53,9 +60,11 @@ __all__ = [
     "MAX_ID_LENGTH",
     "MAX_LIST_ITEMS",
     "MAX_NAME_LENGTH",
+    "MAX_SEED",
     "MAX_TIMEZONE_LENGTH",
     "MAX_TOP_N",
     "MAX_WEIGHT",
+    "MIN_CIRCLE_SIZE",
     "RATING_MAX",
     "RATING_MIN",
     "check_text",
@@ -96,6 +105,12 @@ MAX_AUDIT_ATTRIBUTES = 16
 
 MAX_HISTOGRAM_BINS = 100
 """Most bins of the audit's score histogram."""
+
+MIN_CIRCLE_SIZE, MAX_CIRCLE_SIZE = 2, 8
+"""The size range a peer circle's ``min_size`` and ``max_size`` may take."""
+
+MAX_SEED = 2**31 - 1
+"""Largest seed of a randomised step (circles' perturbations, learning's folds)."""
 
 MAX_LIST_ITEMS = 200
 """Most items in one list-valued attribute."""

@@ -58,6 +58,8 @@ SECONDS_PER_PAIR: Mapping[str, float] = MappingProxyType(
         "assign-fair": 3e-5,
         "learn": 5e-6,
         "audit": 3e-6,
+        "peer-match": 3e-6,
+        "peer-circles": 4.5e-4,
     }
 )
 """Estimated seconds per mentee x mentor pair, by operation, for everything but embedding.
@@ -68,6 +70,11 @@ suggestion), score 3.6 us, assign 4.5-5.0 us (mostly parsing the matrix), fair a
 Fairness floors (``match-floors``) and ``audit`` were measured the same way on generated
 programmes at load average 7.5: floors 1.4-3.0 us (the floors cost up to 2x a match's time at
 10,000 x 2,000, hence twice match's rate), audit 0.7-2.2 us (scoring again, then the figures).
+Peers count ``n (n - 1) / 2`` pairs for a pool of ``n`` (plus people x leaders), measured by
+``python benchmarks/bench_peer.py --http`` (generated pools, hashing encoder, warm cache, load
+average 3.1-4.5): ``peer-match`` 1.9, 1.3 and 0.9 us at 500, 1,000 and 2,000 people;
+``peer-circles`` (sizes 3-5) 212, 311 and 278 us at 200, 400 and 800 people, four fifths of
+it the upper bound's column generation (a synchronous request takes about 360 people).
 """
 
 SECONDS_PER_SKILL_PAIR = 1e-8

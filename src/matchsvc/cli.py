@@ -1,5 +1,6 @@
 """The ``matchsvc`` command line: ``serve`` the HTTP API, ``match``/``recommend``/``rematch``/``learn``
-/``audit`` files, write a match's HTML ``report``, or ``forget`` people's cached embeddings.
+/``audit`` files, pair or group a pool of peers (``peer match``, ``peer circles``), write a match's
+HTML ``report``, or ``forget`` people's cached embeddings.
 
 File commands read people from CSV, JSON or JSONL (by extension; see :mod:`matchsvc.fileio`),
 validate them with the shared request models, call the same :mod:`matchsvc.service` function
@@ -53,6 +54,11 @@ API defaults.
 _MENTEES_HELP = "Mentees file (.csv, .json, .jsonl)."
 _MENTORS_HELP = "Mentors file (.csv, .json, .jsonl); capacity = mentees each takes."
 _OPTIONS_HELP = "Options (.json): the API's options object (weights, criteria, min_score...)."
+_PEOPLE_POOL_HELP = "The pool (.csv, .json, .jsonl); exclude names others of the pool."
+_PEER_OPTIONS_HELP = (
+    "Options (.json): the API's peer options (weights, criteria, mutual, min_score, ...; "
+    "circles also min_size, max_size, seed)."
+)
 
 
 class _Stages:
@@ -375,6 +381,48 @@ def report_file(
     _run_file_command(encoder, out, read, run, "Reporting", formats=("html",))
 
 
+def peer_files(
+    encoder: Encoder | None,
+    people: Path,
+    leaders: Path | None,
+    options: Path | None,
+    out: Path,
+    *,
+    circles: bool,
+) -> None:
+    """``matchsvc peer match|circles``: the files -> ``PeerMatchRequest`` or
+    ``PeerCirclesRequest`` -> ``service.run_peer_match``/``run_peer_circles`` -> ``out``."""
+    from matchsvc import schemas, service
+    from matchsvc.fileio import read_object, read_people, render_peer_circles, render_peer_match
+
+    def add(files: RequestFiles) -> RequestFiles:
+        files.add_file("people", read_people(people, "people"))
+        if leaders is not None:
+            files.add_file("leaders", read_people(leaders, "leaders"))
+        if options is not None:
+            files.add_object("options", options, read_object(options))
+        return files
+
+    if circles:
+
+        def read_circles(files: RequestFiles) -> schemas.PeerCirclesRequest:
+            return add(files).validate(schemas.PeerCirclesRequest)
+
+        def run_circles(engine: Engine, request: schemas.PeerCirclesRequest, fmt: Format) -> str:
+            return render_peer_circles(service.run_peer_circles(engine, request), fmt)
+
+        _run_file_command(encoder, out, read_circles, run_circles, "Forming circles")
+        return
+
+    def read_pairs(files: RequestFiles) -> schemas.PeerMatchRequest:
+        return add(files).validate(schemas.PeerMatchRequest)
+
+    def run_pairs(engine: Engine, request: schemas.PeerMatchRequest, fmt: Format) -> str:
+        return render_peer_match(service.run_peer_match(engine, request), fmt)
+
+    _run_file_command(encoder, out, read_pairs, run_pairs, "Pairing")
+
+
 def forget_file(people: Path) -> None:
     """``matchsvc forget``: the people file -> their texts' keys -> deleted from the cache file.
 
@@ -649,6 +697,62 @@ def create_cli(*, encoder: Encoder | None = None) -> typer.Typer:
             encoder, mentees, mentors, match, pairs, history, options, attributes, out,
             title=title,
         )  # fmt: skip
+
+    peer = typer.Typer(
+        help="Peers: one pool matched within itself, in exact pairs or in circles.",
+        no_args_is_help=True,
+        rich_markup_mode=None,
+    )
+    cli.add_typer(peer, name="peer")
+
+    @peer.command(
+        "match",
+        help=(
+            "Pair a pool of peers exactly: the most pairs, then the largest total mutual score "
+            "(each pair's two fits combined by options.mutual, mean or min), with a certificate "
+            "of optimality; the same answer as POST /peer/match.\n\n"
+            + PEOPLE_HELP
+            + "\nOutput by extension of --out: .json = the POST /peer/match response body; "
+            ".jsonl = one object per line with a 'type' (pair, unmatched, summary); .csv = one "
+            "row per pair (person_id, partner_id, score, fit, partner_fit, rank, partner_rank, "
+            "skill_pairs, partner_skill_pairs, shared_languages, overlap_hours, summary), then "
+            "one per unmatched person with unmatched_reason.\n\nExample: matchsvc peer match "
+            "--people examples/peers.csv --out pairs.csv"
+        ),
+    )
+    def peer_match(
+        people: Annotated[Path, typer.Option(help=_PEOPLE_POOL_HELP)],
+        out: Annotated[Path, typer.Option(help="Result file (.json, .jsonl, .csv).")],
+        options: Annotated[Path | None, typer.Option(help=_PEER_OPTIONS_HELP)] = None,
+    ) -> None:
+        peer_files(encoder, people, None, options, out, circles=False)
+
+    @peer.command(
+        "circles",
+        help=(
+            "Split a pool of peers into circles of options.min_size..max_size (default 3-5), "
+            "maximising the sum of within-circle mutual scores, optionally each led by one of "
+            "--leaders (capacity = circles each may lead); reports a proven upper bound and "
+            "the gap to it. The same answer as POST /peer/circles.\n\n"
+            + PEOPLE_HELP
+            + "\nOutput by extension of --out: .json = the POST /peer/circles response body; "
+            ".jsonl = one object per line with a 'type' (circle, unmatched, summary); .csv = "
+            "one row per circle member (circle, leader_id, circle_score, person_id, "
+            "strongest_id, strongest_score, weakest_id, weakest_score, leader_fit, brings, "
+            "summary), then one per unmatched person with unmatched_reason.\n\nExample: "
+            "matchsvc peer circles --people examples/peers.csv --out circles.csv"
+        ),
+    )
+    def peer_circles(
+        people: Annotated[Path, typer.Option(help=_PEOPLE_POOL_HELP)],
+        out: Annotated[Path, typer.Option(help="Result file (.json, .jsonl, .csv).")],
+        leaders: Annotated[
+            Path | None,
+            typer.Option(help="Leaders (.csv, .json, .jsonl); capacity = circles each leads."),
+        ] = None,
+        options: Annotated[Path | None, typer.Option(help=_PEER_OPTIONS_HELP)] = None,
+    ) -> None:
+        peer_files(encoder, people, leaders, options, out, circles=True)
 
     @cli.command(
         help=(

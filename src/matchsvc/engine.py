@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from typing import overload
 
 import numpy as np
 
@@ -23,18 +24,26 @@ from matchsvc.errors import ConfigError, LimitExceededError
 from matchsvc.learning import LearnResult
 from matchsvc.pipelines import (
     AuditSettings,
+    CircleOptions,
+    CirclesReport,
     CurrentPair,
     Feedback,
     LearnSettings,
     MatchOptions,
     MatchReport,
     PastPair,
+    PeerMatchReport,
+    PeerOptions,
     Recommendation,
     RematchPolicy,
     RematchReport,
     audit,
+    check_pool,
+    check_pool_limits,
     learn,
     match,
+    peer_circles,
+    peer_match,
     recommend,
     rematch,
     score,
@@ -336,6 +345,37 @@ class Engine:
             mentees, mentors, pairs, options, embedder,
             attributes=attributes, history=history, settings=settings,
         )  # fmt: skip
+
+    @overload
+    def peer(  # type: ignore[overload-overlap]  # CircleOptions is a PeerOptions: first wins
+        self, people: Sequence[Profile], options: CircleOptions, leaders: Sequence[Profile] = ()
+    ) -> CirclesReport: ...
+    @overload
+    def peer(
+        self, people: Sequence[Profile], options: PeerOptions, leaders: Sequence[Profile] = ()
+    ) -> PeerMatchReport: ...
+    def peer(
+        self, people: Sequence[Profile], options: PeerOptions, leaders: Sequence[Profile] = ()
+    ) -> PeerMatchReport | CirclesReport:
+        """Pool limits, then :func:`~matchsvc.pipelines.peer_circles` for
+        :class:`~matchsvc.pipelines.CircleOptions`, else :func:`~matchsvc.pipelines.peer_match`
+        (which takes no leaders). The pool counts against ``MATCHSVC_MAX_MENTEES``, leaders
+        against ``MATCHSVC_MAX_MENTORS``."""
+        s = self.settings
+        check_pool_limits(
+            people, leaders, max_people=s.max_mentees, max_leaders=s.max_mentors,
+            max_skills=s.max_skills, max_text_length=s.max_text_length,
+        )  # fmt: skip
+        embedder = CheckpointedEmbedder(self.cache)
+        report: PeerMatchReport | CirclesReport
+        if isinstance(options, CircleOptions):
+            report = peer_circles(people, options, embedder, leaders=leaders)
+        else:
+            if leaders:
+                check_pool(people, leaders, options)  # raises: leaders lead circles only
+            report = peer_match(people, options, embedder)
+        self._observe(report.summary.timings_ms)
+        return report
 
     def score(
         self, mentees: Sequence[Profile], mentors: Sequence[Profile], options: ScoringOptions

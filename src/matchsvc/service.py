@@ -19,6 +19,8 @@ __all__ = [
     "run_audit",
     "run_learn",
     "run_match",
+    "run_peer_circles",
+    "run_peer_match",
     "run_recommend",
     "run_rematch",
     "run_report",
@@ -158,6 +160,34 @@ def run_audit(engine: Engine, body: schemas.AuditRequest) -> schemas.AuditRespon
             settings=body.settings(),
         )
     return schemas.AuditResponse.model_validate(report)
+
+
+def run_peer_match(engine: Engine, body: schemas.PeerMatchRequest) -> schemas.PeerMatchResponse:
+    """``POST /peer/match``."""
+    report = engine.peer([p.to_core() for p in body.people], body.options.to_core())
+    return schemas.PeerMatchResponse(
+        pairs=[schemas.PeerPair.model_validate(p) for p in report.pairs],
+        unmatched=[schemas.peer_unmatched_out(u, schemas.PeerUnmatched) for u in report.unmatched],
+        summary=schemas.PeerMatchSummary.model_validate(report.summary),
+    )
+
+
+def run_peer_circles(
+    engine: Engine, body: schemas.PeerCirclesRequest
+) -> schemas.PeerCirclesResponse:
+    """``POST /peer/circles``."""
+    report = engine.peer(
+        [p.to_core() for p in body.people],
+        body.options.to_core(),
+        [p.to_core() for p in body.leaders],
+    )
+    return schemas.PeerCirclesResponse(
+        circles=[schemas.Circle.model_validate(c) for c in report.circles],
+        unmatched=[
+            schemas.peer_unmatched_out(u, schemas.CircleUnmatched) for u in report.unmatched
+        ],
+        summary=schemas.CirclesSummary.model_validate(report.summary),
+    )
 
 
 def run_report(engine: Engine, body: schemas.AuditRequest, *, title: str = "") -> str:

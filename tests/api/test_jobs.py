@@ -339,9 +339,13 @@ def test_the_openapi_document_describes_the_job_routes(client: TestClient) -> No
         {"$ref": "#/components/schemas/RematchResponse"},
         {"$ref": "#/components/schemas/LearnResponse"},
         {"$ref": "#/components/schemas/AuditResponse"},
+        {"$ref": "#/components/schemas/PeerMatchResponse"},
+        {"$ref": "#/components/schemas/PeerCirclesResponse"},
     ]
     kinds = client.get("/openapi.json").json()["components"]["schemas"]["JobSubmission"]
-    assert kinds["properties"]["kind"]["enum"] == ["match", "rematch", "learn", "audit"]
+    assert kinds["properties"]["kind"]["enum"] == [
+        "match", "rematch", "learn", "audit", "peer_match", "peer_circles",
+    ]  # fmt: skip
     report = paths["/jobs/{job_id}/report"]["get"]["responses"]["200"]
     assert set(report["content"]) == {"text/html"}
 

@@ -20,10 +20,11 @@ from benchmarks import compare_on_profiles, compare_solvers, evaluate, plot_solv
 @pytest.mark.slow
 def test_suite_writes_every_output_and_the_report_matches_results(tmp_path: Path) -> None:
     out = tmp_path / "quick"
-    assert main(["--quick", "--out", str(out), "--encoder", "hashing", "--sizes", "40,80"]) == 0
+    args = ["--quick", "--out", str(out), "--encoder", "hashing", "--sizes", "40,80"]
+    assert main([*args, "--peer-sizes", "30,41:120:40"]) == 0
     for name in (
         "results.json", "scaling.csv", "solvers.csv", "reference.csv", "report.md",
-        "scaling.png", "solvers.png", "scores.png", "reference.png",
+        "scaling.png", "solvers.png", "scores.png", "reference.png", "peer.csv", "peer.png",
     ):  # fmt: skip
         assert (out / name).stat().st_size > 0, name
     results = json.loads((out / "results.json").read_text())
@@ -44,6 +45,19 @@ def test_suite_writes_every_output_and_the_report_matches_results(tmp_path: Path
         rows = list(csv.DictReader(fh))
     assert {r["stage"] for r in rows} == {"embed", "score", "solve", "explain"}
     assert sorted({int(r["n_mentees"]) for r in rows}) == [40, 80]
+    peer = results["peer"]
+    assert sorted(peer["pairs"], key=int) == ["30", "41"]
+    for row in peer["pairs"].values():
+        # networkx is exact too: the same number of pairs and total; greedy never above
+        assert row["networkx"]["pairs"] == row["ours"]["pairs"]
+        assert row["networkx"]["total"] == pytest.approx(row["ours"]["total"], abs=1e-9)
+        assert row["greedy"]["total"] <= row["ours"]["total"] + 1e-9
+        assert row["ours"]["certificate_valid"] is True
+    assert peer["pairs"]["41"]["ours"]["pairs"] == 20  # an odd pool leaves one out
+    assert peer["dense"]["certificate_valid"] is True and peer["dense"]["n"] == 120
+    c = peer["circles"]
+    assert c["value"] <= c["upper_bound"] + 1e-9 and c["gap"] >= 0 and c["n"] == 40
+    assert "## Peer pairs and circles" in (out / "report.md").read_text()
 
 
 def test_library_use_on_a_plain_matrix(tmp_path: Path) -> None:

@@ -29,7 +29,17 @@ from matchsvc.scoring.encoder import Encoder
 __all__ = ["CPU_HEAVY_PATHS", "create_app"]
 
 CPU_HEAVY_PATHS = frozenset(
-    {"/match", "/recommend", "/rematch", "/score", "/assign", "/learn", "/audit"}
+    {
+        "/match",
+        "/recommend",
+        "/rematch",
+        "/score",
+        "/assign",
+        "/learn",
+        "/audit",
+        "/peer/match",
+        "/peer/circles",
+    }
 )
 """Routes that share the bounded CPU slots (``MATCHSVC_MAX_CONCURRENT_REQUESTS``)."""
 

@@ -45,13 +45,14 @@ from matchsvc.jobs import (
     JobStore,
     check_audit,
     check_people,
+    check_pool_request,
 )
 
 __all__ = ["JOB_KINDS", "build_job_runner", "router"]
 
 log = logging.getLogger("matchsvc.jobs")
 
-KindName = Literal["match", "rematch", "learn", "audit"]
+KindName = Literal["match", "rematch", "learn", "audit", "peer_match", "peer_circles"]
 
 JOB_KINDS: Mapping[str, JobKind] = MappingProxyType(
     {
@@ -59,6 +60,10 @@ JOB_KINDS: Mapping[str, JobKind] = MappingProxyType(
         "rematch": JobKind(schemas.RematchRequest, service.run_rematch, check_people),
         "learn": JobKind(schemas.LearnRequest, service.run_learn, check_people),
         "audit": JobKind(schemas.AuditRequest, service.run_audit, check_audit),
+        "peer_match": JobKind(schemas.PeerMatchRequest, service.run_peer_match, check_pool_request),
+        "peer_circles": JobKind(
+            schemas.PeerCirclesRequest, service.run_peer_circles, check_pool_request
+        ),
     }
 )
 """Job kind -> (request model, service function, submit checks). Keys equal :data:`KindName`."""
@@ -123,7 +128,8 @@ class JobSubmission(BaseModel):
     kind: KindName = Field(description="Which synchronous endpoint's work to do.")
     payload: dict[str, Any] = Field(
         description="The request body of that endpoint: `POST /match`, `POST /rematch`, "
-        "`POST /learn` or `POST /audit`."
+        "`POST /learn`, `POST /audit`, `POST /peer/match` (peer_match) or `POST /peer/circles` "
+        "(peer_circles)."
     )
 
 
@@ -340,9 +346,11 @@ def get_job(job_id: str, request: Request, runner: RunnerDep) -> JobOut:
             "model": schemas.MatchResponse
             | schemas.RematchResponse
             | schemas.LearnResponse
-            | schemas.AuditResponse,
-            "description": "The body `POST /match`, `POST /rematch`, `POST /learn` or "
-            "`POST /audit` returns for the payload.",
+            | schemas.AuditResponse
+            | schemas.PeerMatchResponse
+            | schemas.PeerCirclesResponse,
+            "description": "The body `POST /match`, `POST /rematch`, `POST /learn`, "
+            "`POST /audit`, `POST /peer/match` or `POST /peer/circles` returns for the payload.",
         },
         409: _problem("Not finished yet (`job-not-finished`) or failed/cancelled."),
         **_NOT_FOUND,

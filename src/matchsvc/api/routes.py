@@ -15,7 +15,7 @@ from matchsvc.budget import time_budget
 from matchsvc.engine import Engine
 from matchsvc.metrics import CONTENT_TYPE, Metrics
 
-__all__ = ["API_KEY_HEADER", "health", "request_budget", "router"]
+__all__ = ["API_KEY_HEADER", "health", "peer_budget", "request_budget", "router"]
 
 API_KEY_HEADER = "X-API-Key"
 
@@ -110,6 +110,27 @@ def request_budget(
     )
 
 
+def peer_budget(
+    engine: Engine,
+    operation: str,
+    body: schemas.PeerMatchRequest | schemas.PeerCirclesRequest,
+) -> AbstractContextManager[None]:
+    """The time budget of a pool: ``n (n - 1) / 2`` pairs of people, plus people x leaders
+    for circles with leaders; skill pairs and criteria counted as for :func:`request_budget`."""
+    leaders = body.leaders if isinstance(body, schemas.PeerCirclesRequest) else []
+    n = len(body.people)
+    logs.annotate(people=n, leaders=len(leaders))
+    wanted = {skill for person in body.people for skill in person.skills}
+    offered = sum(len(person.skills) for person in [*body.people, *leaders])
+    return time_budget(
+        engine.settings.request_timeout_seconds,
+        operation=operation,
+        pairs=n * (n - 1) // 2 + n * len(leaders),
+        skill_pairs=len(wanted) * offered,
+        criteria=len(body.options.criteria),
+    )
+
+
 health = APIRouter(tags=["operations"])
 router = APIRouter(dependencies=[Depends(require_api_key)], responses=_ERRORS)
 
@@ -197,3 +218,19 @@ def audit(body: schemas.AuditRequest, engine: EngineDep) -> schemas.AuditRespons
     """Who a match served well and who it did not: figures per group, four-fifths flags, loads, scores, history."""
     with request_budget(engine, "audit", len(body.mentees), len(body.mentors), body):
         return service.run_audit(engine, body)
+
+
+@router.post("/peer/match", response_model=schemas.PeerMatchResponse, tags=["peers"])
+def peer_match(body: schemas.PeerMatchRequest, engine: EngineDep) -> schemas.PeerMatchResponse:
+    """Pair one pool of peers exactly (most pairs, then the largest mutual score), explained both ways."""
+    with peer_budget(engine, "peer-match", body):
+        return service.run_peer_match(engine, body)
+
+
+@router.post("/peer/circles", response_model=schemas.PeerCirclesResponse, tags=["peers"])
+def peer_circles(
+    body: schemas.PeerCirclesRequest, engine: EngineDep
+) -> schemas.PeerCirclesResponse:
+    """Split one pool into circles of a size range, optionally led, with an upper bound and the gap."""
+    with peer_budget(engine, "peer-circles", body):
+        return service.run_peer_circles(engine, body)

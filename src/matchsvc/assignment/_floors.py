@@ -17,10 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from matchsvc.assignment._blocks import RowBlocks
 from matchsvc.assignment._floors_kernel import floors_run
 from matchsvc.assignment._flow import dense_graph
 from matchsvc.assignment._network import Graph, residual_reach, solve_graph
-from matchsvc.assignment._blocks import RowBlocks
 from matchsvc.assignment._pricing import _ADD_TOL, PricingSolver, _merge
 from matchsvc.assignment._registry import AUTO_DENSE_LIMIT
 from matchsvc.assignment._scan import price_scan

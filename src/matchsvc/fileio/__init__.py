@@ -5,7 +5,7 @@ them with the API's own pydantic request model, so the CLI and ``POST /match`` s
 request. Writing renders an API response model as JSON (the exact HTTP body), JSONL or CSV and
 replaces the output file atomically. The format is chosen by the file extension.
 
-People files (``--mentees``, ``--mentors``):
+People files (``--mentees``, ``--mentors``; ``--people`` and ``--leaders`` of ``matchsvc peer``):
 
 * ``.json``: an array of API ``Profile`` objects; ``.jsonl``: one ``Profile`` object per line
   (blank lines skipped).
@@ -56,6 +56,7 @@ number, header = row 1) and the field path is the API's (``mentees[2].capacity``
 from __future__ import annotations
 
 from matchsvc.fileio._formats import FORMATS, Format, InputFileError, file_format
+from matchsvc.fileio._peer import render_peer_circles, render_peer_match
 from matchsvc.fileio._read import (
     ATTRIBUTE_PREFIX,
     LIST_SEPARATOR,
@@ -97,6 +98,8 @@ __all__ = [
     "render_audit",
     "render_learn",
     "render_match",
+    "render_peer_circles",
+    "render_peer_match",
     "render_recommend",
     "render_rematch",
     "write_atomic",

@@ -1,7 +1,8 @@
 """Durable asynchronous jobs: a SQLite store of inputs, states and results, and a worker pool.
 
 ``POST /jobs`` (:mod:`matchsvc.api.jobs`) takes a submission slot, validates the payload with
-the endpoint's request model and its model-free checks (:func:`check_people`), and stores the job
+the endpoint's request model and its model-free checks (:func:`check_people`,
+:func:`check_pool_request`), and stores the job
 within the store's bounds (queued jobs, stored bytes); then the
 :class:`JobRunner` runs it with the same service function as the synchronous endpoint. Jobs
 survive a crash: unfinished ones are re-queued at the next start (see :meth:`JobStore.recover`).
@@ -13,6 +14,7 @@ from matchsvc.jobs._admission import (
     SubmissionGate,
     check_audit,
     check_people,
+    check_pool_request,
 )
 from matchsvc.jobs._runner import JobKind, JobRunner, render
 from matchsvc.jobs._store import (
@@ -54,6 +56,7 @@ __all__ = [
     "SubmissionGate",
     "check_audit",
     "check_people",
+    "check_pool_request",
     "render",
 ]
 

@@ -10,6 +10,8 @@ check before embedding: the engine's limits (413) and the people and options (42
 rules included), so a job that would fail on them is refused at once instead of failing later
 with its payload kept on disk. :func:`check_audit` adds what ``POST /audit`` checks before
 embedding: the match to audit, its ids, the attributes and the settings.
+:func:`check_pool_request` is the same for a pool of peers (``POST /peer/match``,
+``POST /peer/circles``).
 """
 
 from __future__ import annotations
@@ -23,10 +25,17 @@ from matchsvc.engine import Engine
 from matchsvc.errors import BusyError
 from matchsvc.pipelines.audit import check_audit_input
 from matchsvc.pipelines.fairness import check_fairness
+from matchsvc.pipelines.peer import check_pool, check_pool_limits
 from matchsvc.problem import check_min_score
 from matchsvc.scoring import validate_people
 
-__all__ = ["SUBMISSION_RETRY_AFTER", "SubmissionGate", "check_audit", "check_people"]
+__all__ = [
+    "SUBMISSION_RETRY_AFTER",
+    "SubmissionGate",
+    "check_audit",
+    "check_people",
+    "check_pool_request",
+]
 
 SUBMISSION_RETRY_AFTER = 1
 """Seconds a submission refused for want of a slot is told to wait (``Retry-After``)."""
@@ -132,3 +141,27 @@ def check_audit(engine: Engine, body: schemas.AuditRequest) -> None:
             body.attributes,
             body.settings(),
         )
+
+
+def check_pool_request(
+    engine: Engine, body: schemas.PeerMatchRequest | schemas.PeerCirclesRequest
+) -> None:
+    """The checks of a peer job's payload at submit, before any embedding: the pool limits
+    (413), then the people, leaders, excludes and options (422), as the endpoint runs them.
+
+    Raises:
+        LimitExceededError: a pool or leaders list over the limits, or a person over the
+            skills or text limits.
+        InvalidInputError: duplicate ids, a self-exclusion or unknown ``exclude`` id, a size
+            range out of bounds, ...; ``field`` from the top of the payload.
+    """
+    people = [p.to_core() for p in body.people]
+    leaders = (
+        [p.to_core() for p in body.leaders] if isinstance(body, schemas.PeerCirclesRequest) else []
+    )
+    s = engine.settings
+    check_pool_limits(
+        people, leaders, max_people=s.max_mentees, max_leaders=s.max_mentors,
+        max_skills=s.max_skills, max_text_length=s.max_text_length,
+    )  # fmt: skip
+    check_pool(people, leaders, body.options.to_core())

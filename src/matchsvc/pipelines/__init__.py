@@ -6,7 +6,9 @@
 * :func:`score` -- the compatibility matrix itself, for analysis;
 * :func:`learn` -- facet weights fitted to the feedback on past pairs, with held-out evidence;
 * :func:`audit` -- who a match served well and who it did not, by group, with loads, scores and
-  the programme's history.
+  the programme's history;
+* :func:`peer_match`, :func:`peer_circles` -- one pool of peers in exact pairs or in circles,
+  scored both ways (:mod:`matchsvc.pipelines.peer`).
 
 ``MatchOptions.fairness`` puts floors on groups' matched shares in :func:`match`
 (:mod:`matchsvc.pipelines.fairness`).
@@ -33,6 +35,30 @@ from matchsvc.pipelines.match import (
     recommend,
     score,
 )
+from matchsvc.pipelines.peer import (
+    BusyPartner,
+    Circle,
+    CircleContribution,
+    CircleExplanation,
+    CircleLink,
+    CircleMember,
+    CircleOptions,
+    CirclesReport,
+    CirclesSummary,
+    PeerExplanation,
+    PeerMatchReport,
+    PeerMatchSummary,
+    PeerOptions,
+    PeerPair,
+    PeerProblem,
+    PeerSide,
+    PeerUnmatched,
+    check_pool,
+    check_pool_limits,
+    peer_circles,
+    peer_match,
+    peer_problem,
+)
 from matchsvc.pipelines.rematch import (
     CurrentPair,
     PastPair,
@@ -46,6 +72,15 @@ from matchsvc.pipelines.rematch import (
 __all__ = [
     "OPEN_SLOT_LEFT",
     "AuditSettings",
+    "BusyPartner",
+    "Circle",
+    "CircleContribution",
+    "CircleExplanation",
+    "CircleLink",
+    "CircleMember",
+    "CircleOptions",
+    "CirclesReport",
+    "CirclesSummary",
     "ComplementarySummary",
     "CurrentPair",
     "FairnessGroup",
@@ -59,6 +94,14 @@ __all__ = [
     "MatchedPair",
     "MentorLoad",
     "PastPair",
+    "PeerExplanation",
+    "PeerMatchReport",
+    "PeerMatchSummary",
+    "PeerOptions",
+    "PeerPair",
+    "PeerProblem",
+    "PeerSide",
+    "PeerUnmatched",
     "Recommendation",
     "RematchAction",
     "RematchPolicy",
@@ -66,9 +109,14 @@ __all__ = [
     "RematchSummary",
     "audit",
     "build_problem",
+    "check_pool",
+    "check_pool_limits",
     "complementary",
     "learn",
     "match",
+    "peer_circles",
+    "peer_match",
+    "peer_problem",
     "recommend",
     "rematch",
     "score",

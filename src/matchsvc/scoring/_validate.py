@@ -208,6 +208,8 @@ def validate_people(
     mentees: Sequence[Profile],
     mentors: Sequence[Profile],
     options: ScoringOptions | None = None,
+    *,
+    sides: tuple[str, str] = ("mentees", "mentors"),
 ) -> None:
     """Check both sides of a request; return ``None`` when everything is usable.
 
@@ -222,7 +224,8 @@ def validate_people(
     lists of at most :data:`~matchsvc.bounds.MAX_LIST_ITEMS` texts; ``career_stage`` and
     ``industry`` are strings; wish topics, career stages and industries are non-empty strings and
     wish languages ISO 639-1 codes. With ``options``, the options are checked too and attributes
-    used by ``gap`` criteria must be numbers.
+    used by ``gap`` criteria must be numbers. ``sides`` names the two lists in messages and
+    field paths (a peer pool checks ``("people", "leaders")``).
 
     Raises:
         InvalidInputError: the first problem found, with ``field`` like ``"mentees[2].id"`` or
@@ -231,7 +234,8 @@ def validate_people(
     if options is not None:
         validate_options(options)
     ids: dict[str, set[str]] = {}
-    for side, people in (("mentees", mentees), ("mentors", mentors)):
+    first_side, second_side = sides
+    for side, people in ((first_side, mentees), (second_side, mentors)):
         seen: dict[str, int] = {}
         for i, person in enumerate(people):
             where = f"{side}[{i}]"
@@ -264,8 +268,8 @@ def validate_people(
             _check_person(person, where)
         ids[side] = {person.id for person in people}
     for side, other, people in (
-        ("mentees", "mentors", mentees),
-        ("mentors", "mentees", mentors),
+        (first_side, second_side, mentees),
+        (second_side, first_side, mentors),
     ):
         for i, person in enumerate(people):
             for k, excluded in enumerate(person.exclude):
@@ -276,7 +280,7 @@ def validate_people(
                         field=f"{side}[{i}].exclude[{k}]",
                     )
     if options is not None:
-        _check_attributes(mentees, mentors, options)
+        _check_attributes(mentees, mentors, options, sides)
 
 
 def _text(value: str, field: str) -> None:
@@ -421,12 +425,15 @@ def _check_attribute_values(person: Profile, where: str) -> None:
 
 
 def _check_attributes(
-    mentees: Sequence[Profile], mentors: Sequence[Profile], options: ScoringOptions
+    mentees: Sequence[Profile],
+    mentors: Sequence[Profile],
+    options: ScoringOptions,
+    sides: tuple[str, str],
 ) -> None:
     for crit in options.criteria:
         if crit.kind != "gap":
             continue
-        for side, people in (("mentees", mentees), ("mentors", mentors)):
+        for side, people in zip(sides, (mentees, mentors), strict=True):
             for i, person in enumerate(people):
                 if crit.attribute not in person.attributes:
                     continue
