@@ -1031,6 +1031,52 @@ def _explain_circle(
     return CircleExplanation(pair_score, leader_score, mean, tuple(out), text + ".")
 
 
+def _circle_list(
+    problem: PeerProblem, result: Circles, options: CircleOptions
+) -> tuple[list[Circle], dict[int, tuple[tuple[int, ...], float]]]:
+    """The circles as results (explained when asked), and each member's circle-mates and
+    circle score (for the unmatched reasons)."""
+    ids = problem.ids
+    circles = []
+    groups: dict[int, tuple[tuple[int, ...], float]] = {}
+    for c in range(result.n_circles):
+        members = [int(x) for x in result.circle(c).tolist()]
+        leader = None if result.leaders is None else int(result.leaders[c])
+        score = float(result.scores[c])
+        for p in members:
+            groups[p] = (tuple(q for q in members if q != p), score)
+        circles.append(
+            Circle(
+                members=tuple(ids[p] for p in members),
+                leader_id=(
+                    None
+                    if leader is None or problem.leaders is None
+                    else problem.leaders.mentor_ids[leader]
+                ),
+                score=score,
+                explanation=(
+                    _explain_circle(problem, members, leader, options.cover_threshold)
+                    if options.explain
+                    else None
+                ),
+            )
+        )
+    return circles, groups
+
+
+def _circle_timings(watch: Stopwatch, bound_ms: float) -> dict[str, float]:
+    """The stage timings, the bound's share of the solve stage reported on its own."""
+    timings = watch.timings()
+    bound = round(min(bound_ms, timings.get("solve", 0.0)), 3)
+    return {
+        "embed": timings["embed"],
+        "score": timings["score"],
+        "solve": round(timings["solve"] - bound, 3),
+        "bound": bound,
+        "explain": timings["explain"],
+    }
+
+
 def peer_circles(
     people: Sequence[Profile],
     options: CircleOptions,
@@ -1054,33 +1100,8 @@ def peer_circles(
     problem = peer_problem(people, options, embedder, leaders=leaders, watch=watch)
     with watch.stage("solve"):
         result = problem.circles(options.min_size, options.max_size, seed=options.seed)
-    watch_ms = {"bound": result.stats.seconds_bound * 1000}
-    ids = problem.ids
     with watch.stage("explain"):
-        circles = []
-        groups: dict[int, tuple[tuple[int, ...], float]] = {}
-        for c in range(result.n_circles):
-            members = [int(x) for x in result.circle(c).tolist()]
-            leader = None if result.leaders is None else int(result.leaders[c])
-            score = float(result.scores[c])
-            for p in members:
-                groups[p] = (tuple(q for q in members if q != p), score)
-            circles.append(
-                Circle(
-                    members=tuple(ids[p] for p in members),
-                    leader_id=(
-                        None
-                        if leader is None or problem.leaders is None
-                        else problem.leaders.mentor_ids[leader]
-                    ),
-                    score=score,
-                    explanation=(
-                        _explain_circle(problem, members, leader, options.cover_threshold)
-                        if options.explain
-                        else None
-                    ),
-                )
-            )
+        circles, groups = _circle_list(problem, result, options)
         leader_ok = None
         if problem.leaders is not None:
             leader_ok = problem.leaders.allowed & (problem.leader_capacity > 0)[None, :]
@@ -1092,15 +1113,7 @@ def peer_circles(
             sizes=(options.min_size, options.max_size),
             leader_ok=leader_ok,
         )
-    timings = watch.timings()
-    bound = round(min(watch_ms["bound"], timings.get("solve", 0.0)), 3)
-    timings = {
-        "embed": timings["embed"],
-        "score": timings["score"],
-        "solve": round(timings["solve"] - bound, 3),
-        "bound": bound,
-        "explain": timings["explain"],
-    }
+    timings = _circle_timings(watch, result.stats.seconds_bound * 1000)
     n_circles = len(circles)
     summary = CirclesSummary(
         people=problem.size,
