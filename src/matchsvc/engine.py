@@ -16,7 +16,14 @@ from typing import overload
 
 import numpy as np
 
-from matchsvc.assignment import BlockExecutor, GroupFloor, assign, assign_group_fair
+from matchsvc.assignment import (
+    BlockExecutor,
+    GroupFloor,
+    assign,
+    assign_group_fair,
+    assign_peers,
+    form_circles,
+)
 from matchsvc.audit import AuditReport, HistoryPair
 from matchsvc.budget import BudgetedEncoder, CheckpointedEmbedder
 from matchsvc.config import Settings
@@ -73,6 +80,12 @@ def _warm_up_solvers() -> None:
     # the group floors' repair kernel, on a floor that binds: group 1 needs one of the 2 slots
     floors = [GroupFloor("g", min_matched_share=0.5)]
     assign_group_fair(np.array([[1.0], [0.9], [0.1]]), {"g": [0, 0, 1]}, floors, capacity=[2])
+    # peer pairs (blossom, pricing, certificate check) and circles (local search, bound)
+    rng = np.random.default_rng(0)
+    pool = rng.random((24, 24))
+    pool = (pool + pool.T) / 2
+    assign_peers(pool, candidates=2)  # few candidates: the pricing passes run too
+    form_circles(pool, 3, 4, leader_scores=rng.random((24, 6)), leader_capacity=[2] * 6)
 
 
 def build_encoder(settings: Settings) -> Encoder:
