@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint typecheck pytest chromium bench bench-full fuzz mutate mutate-survivors mutate-report clean
+.PHONY: help install run test lint typecheck pytest chromium bench bench-full fuzz mutate mutate-survivors mutate-report mutate-module clean
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -91,5 +91,31 @@ mutate-report: ## Score per package and the surviving mutants of the last `make 
 		pkg, done, 100 * (st[pkg, "killed"] + st[pkg, "timeout"]) / done, st[pkg, "timeout"], \
 		st[pkg, "survived"], st[pkg, "no tests"] } }'
 
+# One module against its own tests, in its own cache (.mutate-runs/NAME): minutes, not hours.
+# The [tool.mutmut] section is replaced by MODULES (source paths/globs) and TESTS (pytest
+# paths); everything else is the project's. Re-running re-tests only changed functions and
+# runs new tests for stats; SURVIVORS=1 re-tests the last survivors (after adding tests).
+# e.g. make mutate-module NAME=peer_verify MODULES=src/matchsvc/assignment/_peer_verify.py \
+#        TESTS='tests/assignment/test_peer_certificate.py tests/assignment/test_peer.py'
+NAME      ?= module
+MODULES   ?=
+TESTS     ?=
+SURVIVORS ?=
+MUTATE_RUN = .mutate-runs/$(NAME)
+mutate-module: $(STAMP) ## One module with its own tests (NAME= MODULES= TESTS=, SURVIVORS=1)
+	@test -n "$(MODULES)" && test -n "$(TESTS)" || { echo "set MODULES= and TESTS= (see Makefile)"; exit 2; }
+	@mkdir -p $(MUTATE_RUN) && rm -rf $(MUTATE_RUN)/src $(MUTATE_RUN)/tests $(MUTATE_RUN)/benchmarks
+	@cp -r src tests benchmarks $(MUTATE_RUN)/
+	@{ awk '/^\[/ { skip = ($$0 == "[tool.mutmut]") } !skip' pyproject.toml; \
+		echo '[tool.mutmut]'; echo 'source_paths = ["src/"]'; \
+		echo 'only_mutate = [$(foreach m,$(MODULES),"$(m)",)]'; \
+		echo 'pytest_add_cli_args_test_selection = [$(foreach t,$(TESTS),"$(t)",)]'; \
+		echo 'also_copy = ["benchmarks/"]'; echo 'pytest_add_cli_args = ["-p", "no:cacheprovider"]'; \
+	} > $(MUTATE_RUN)/pyproject.toml
+	cd $(MUTATE_RUN) && $(abspath $(BIN))/mutmut run --max-children $(MUTATE_JOBS) $(if $(SURVIVORS),$$($(abspath \
+		$(BIN))/mutmut results | awk -F': ' '$$2 == "survived" || $$2 == "no tests" { sub(/^ +/, "", $$1); print $$1 }')) \
+		> mutants.log 2>&1 || { tail -n 40 mutants.log; exit 1; }
+	@cd $(MUTATE_RUN) && $(MAKE) --no-print-directory -f $(abspath Makefile) BIN=$(abspath $(BIN)) mutate-report
+
 clean: ## Remove caches and build output (keeps .venv and data/)
-	rm -rf .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist src/*.egg-info mutants mutants.log
+	rm -rf .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist src/*.egg-info mutants mutants.log .mutate-runs
