@@ -51,14 +51,34 @@ zone; an attr.<name> cell is a number, true/false, a ';' list, or text. Empty ce
 API defaults.
 """
 
-_MENTEES_HELP = "Mentees file (.csv, .json, .jsonl)."
-_MENTORS_HELP = "Mentors file (.csv, .json, .jsonl); capacity = mentees each takes."
-_OPTIONS_HELP = "Options (.json): the API's options object (weights, criteria, min_score...)."
-_PEOPLE_POOL_HELP = "The pool (.csv, .json, .jsonl); exclude names others of the pool."
-_PEER_OPTIONS_HELP = (
-    "Options (.json): the API's peer options (weights, criteria, mutual, min_score, ...; "
-    "circles also min_size, max_size, seed)."
-)
+# The options several commands share (typer reads the help from the annotation).
+MenteesFile = Annotated[Path, typer.Option(help="Mentees file (.csv, .json, .jsonl).")]
+MentorsFile = Annotated[
+    Path, typer.Option(help="Mentors file (.csv, .json, .jsonl); capacity = mentees each takes.")
+]
+OptionsFile = Annotated[
+    Path | None,
+    typer.Option(
+        help="Options (.json): the API's options object (weights, criteria, min_score...)."
+    ),
+]
+ResultFile = Annotated[Path, typer.Option(help="Result file (.json, .jsonl, .csv).")]
+PoolFile = Annotated[
+    Path, typer.Option(help="The pool (.csv, .json, .jsonl); exclude names others of the pool.")
+]
+PeerOptionsFile = Annotated[
+    Path | None,
+    typer.Option(
+        help="Options (.json): the API's peer options (weights, criteria, mutual, min_score, "
+        "...; circles also min_size, max_size, seed)."
+    ),
+]
+MatchFile = Annotated[Path | None, typer.Option(help="A POST /match response body (.json).")]
+PairsFile = Annotated[Path | None, typer.Option(help="Or the pairs: mentee_id, mentor_id records.")]
+HistoryFile = Annotated[Path | None, typer.Option(help="Past pairs (.csv, .json, .jsonl).")]
+Attributes = Annotated[
+    str, typer.Option(help="Attributes to group by, comma-separated (region,gender).")
+]
 
 
 class _Stages:
@@ -514,10 +534,10 @@ def create_cli(*, encoder: Encoder | None = None) -> typer.Typer:
         )
     )
     def match(
-        mentees: Annotated[Path, typer.Option(help=_MENTEES_HELP)],
-        mentors: Annotated[Path, typer.Option(help=_MENTORS_HELP)],
-        out: Annotated[Path, typer.Option(help="Result file (.json, .jsonl, .csv).")],
-        options: Annotated[Path | None, typer.Option(help=_OPTIONS_HELP)] = None,
+        mentees: MenteesFile,
+        mentors: MentorsFile,
+        out: ResultFile,
+        options: OptionsFile = None,
     ) -> None:
         match_files(encoder, mentees, mentors, options, out)
 
@@ -532,10 +552,10 @@ def create_cli(*, encoder: Encoder | None = None) -> typer.Typer:
         )
     )
     def recommend(
-        mentees: Annotated[Path, typer.Option(help=_MENTEES_HELP)],
-        mentors: Annotated[Path, typer.Option(help=_MENTORS_HELP)],
-        out: Annotated[Path, typer.Option(help="Result file (.json, .jsonl, .csv).")],
-        options: Annotated[Path | None, typer.Option(help=_OPTIONS_HELP)] = None,
+        mentees: MenteesFile,
+        mentors: MentorsFile,
+        out: ResultFile,
+        options: OptionsFile = None,
         top_n: Annotated[int, typer.Option(help="Mentors per mentee (1-100).")] = 5,
         include_full: Annotated[
             bool, typer.Option(help="Also suggest mentors with no capacity left.")
@@ -562,10 +582,10 @@ def create_cli(*, encoder: Encoder | None = None) -> typer.Typer:
         )
     )
     def rematch(
-        mentees: Annotated[Path, typer.Option(help=_MENTEES_HELP)],
-        mentors: Annotated[Path, typer.Option(help=_MENTORS_HELP)],
+        mentees: MenteesFile,
+        mentors: MentorsFile,
         current: Annotated[Path, typer.Option(help="Current pairs (.csv, .json, .jsonl).")],
-        out: Annotated[Path, typer.Option(help="Result file (.json, .jsonl, .csv).")],
+        out: ResultFile,
         history: Annotated[
             Path | None, typer.Option(help="Past pairs and outcomes (.csv, .json, .jsonl).")
         ] = None,
@@ -573,7 +593,7 @@ def create_cli(*, encoder: Encoder | None = None) -> typer.Typer:
             Path | None,
             typer.Option(help="Policy (.json): stability_bonus, locked, max_moves, ..."),
         ] = None,
-        options: Annotated[Path | None, typer.Option(help=_OPTIONS_HELP)] = None,
+        options: OptionsFile = None,
     ) -> None:
         rematch_files(encoder, mentees, mentors, current, history, policy, options, out)
 
@@ -591,8 +611,8 @@ def create_cli(*, encoder: Encoder | None = None) -> typer.Typer:
         )
     )
     def learn(
-        mentees: Annotated[Path, typer.Option(help=_MENTEES_HELP)],
-        mentors: Annotated[Path, typer.Option(help=_MENTORS_HELP)],
+        mentees: MenteesFile,
+        mentors: MentorsFile,
         history: Annotated[
             Path, typer.Option(help="Past pairs and feedback (.csv, .json, .jsonl).")
         ],
@@ -600,7 +620,7 @@ def create_cli(*, encoder: Encoder | None = None) -> typer.Typer:
         declined: Annotated[
             Path | None, typer.Option(help="Declined proposals (.csv, .json, .jsonl).")
         ] = None,
-        options: Annotated[Path | None, typer.Option(help=_OPTIONS_HELP)] = None,
+        options: OptionsFile = None,
         seed: Annotated[int, typer.Option(help="Seed of folds, samples and bootstrap.")] = 0,
         calibrate: Annotated[
             bool, typer.Option(help="Also report P(ends well) per score band.")
@@ -631,22 +651,14 @@ def create_cli(*, encoder: Encoder | None = None) -> typer.Typer:
         )
     )
     def audit(
-        mentees: Annotated[Path, typer.Option(help=_MENTEES_HELP)],
-        mentors: Annotated[Path, typer.Option(help=_MENTORS_HELP)],
+        mentees: MenteesFile,
+        mentors: MentorsFile,
         out: Annotated[Path, typer.Option(help="Result file (.json).")],
-        match: Annotated[
-            Path | None, typer.Option(help="A POST /match response body (.json).")
-        ] = None,
-        pairs: Annotated[
-            Path | None, typer.Option(help="Or the pairs: mentee_id, mentor_id records.")
-        ] = None,
-        history: Annotated[
-            Path | None, typer.Option(help="Past pairs (.csv, .json, .jsonl).")
-        ] = None,
-        options: Annotated[Path | None, typer.Option(help=_OPTIONS_HELP)] = None,
-        attributes: Annotated[
-            str, typer.Option(help="Attributes to group by, comma-separated (region,gender).")
-        ] = "",
+        match: MatchFile = None,
+        pairs: PairsFile = None,
+        history: HistoryFile = None,
+        options: OptionsFile = None,
+        attributes: Attributes = "",
         four_fifths: Annotated[
             float, typer.Option(help="Flag groups below this ratio to the best group.")
         ] = 0.8,
@@ -675,22 +687,14 @@ def create_cli(*, encoder: Encoder | None = None) -> typer.Typer:
         )
     )
     def report(
-        mentees: Annotated[Path, typer.Option(help=_MENTEES_HELP)],
-        mentors: Annotated[Path, typer.Option(help=_MENTORS_HELP)],
+        mentees: MenteesFile,
+        mentors: MentorsFile,
         out: Annotated[Path, typer.Option(help="Report file (.html).")],
-        match: Annotated[
-            Path | None, typer.Option(help="A POST /match response body (.json).")
-        ] = None,
-        pairs: Annotated[
-            Path | None, typer.Option(help="Or the pairs: mentee_id, mentor_id records.")
-        ] = None,
-        history: Annotated[
-            Path | None, typer.Option(help="Past pairs (.csv, .json, .jsonl).")
-        ] = None,
-        options: Annotated[Path | None, typer.Option(help=_OPTIONS_HELP)] = None,
-        attributes: Annotated[
-            str, typer.Option(help="Attributes to group by, comma-separated (region,gender).")
-        ] = "",
+        match: MatchFile = None,
+        pairs: PairsFile = None,
+        history: HistoryFile = None,
+        options: OptionsFile = None,
+        attributes: Attributes = "",
         title: Annotated[str, typer.Option(help="The report's heading.")] = "",
     ) -> None:
         report_file(
@@ -721,9 +725,9 @@ def create_cli(*, encoder: Encoder | None = None) -> typer.Typer:
         ),
     )
     def peer_match(
-        people: Annotated[Path, typer.Option(help=_PEOPLE_POOL_HELP)],
-        out: Annotated[Path, typer.Option(help="Result file (.json, .jsonl, .csv).")],
-        options: Annotated[Path | None, typer.Option(help=_PEER_OPTIONS_HELP)] = None,
+        people: PoolFile,
+        out: ResultFile,
+        options: PeerOptionsFile = None,
     ) -> None:
         peer_files(encoder, people, None, options, out, circles=False)
 
@@ -744,13 +748,13 @@ def create_cli(*, encoder: Encoder | None = None) -> typer.Typer:
         ),
     )
     def peer_circles(
-        people: Annotated[Path, typer.Option(help=_PEOPLE_POOL_HELP)],
-        out: Annotated[Path, typer.Option(help="Result file (.json, .jsonl, .csv).")],
+        people: PoolFile,
+        out: ResultFile,
         leaders: Annotated[
             Path | None,
             typer.Option(help="Leaders (.csv, .json, .jsonl); capacity = circles each leads."),
         ] = None,
-        options: Annotated[Path | None, typer.Option(help=_PEER_OPTIONS_HELP)] = None,
+        options: PeerOptionsFile = None,
     ) -> None:
         peer_files(encoder, people, leaders, options, out, circles=True)
 
