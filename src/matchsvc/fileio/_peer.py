@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from matchsvc import schemas
 from matchsvc.fileio._formats import Format
-from matchsvc.fileio._write import _csv_text, _json, _number
+from matchsvc.fileio._write import _body, _csv_text, _jsonl, _number
 
 __all__ = ["render_peer_circles", "render_peer_match"]
 
@@ -35,14 +35,13 @@ def render_peer_match(response: schemas.PeerMatchResponse, fmt: Format) -> str:
       ``summary``. Explanation cells are empty with ``explain: false``.
     """
     if fmt == "json":
-        return _json(response.model_dump(mode="json"), indent=2) + "\n"
+        return _body(response)
     if fmt == "jsonl":
-        lines = [
-            *({"type": "pair"} | p.model_dump(mode="json") for p in response.pairs),
-            *({"type": "unmatched"} | u.model_dump(mode="json") for u in response.unmatched),
-            {"type": "summary"} | response.summary.model_dump(mode="json"),
-        ]
-        return "".join(_json(line, indent=None) + "\n" for line in lines)
+        return _jsonl(
+            ("pair", response.pairs),
+            ("unmatched", response.unmatched),
+            ("summary", [response.summary]),
+        )
     header = [
         "person_id",
         "partner_id",
@@ -102,14 +101,13 @@ def render_peer_circles(response: schemas.PeerCirclesResponse, fmt: Format) -> s
       with ``explain: false``.
     """
     if fmt == "json":
-        return _json(response.model_dump(mode="json"), indent=2) + "\n"
+        return _body(response)
     if fmt == "jsonl":
-        lines = [
-            *({"type": "circle"} | c.model_dump(mode="json") for c in response.circles),
-            *({"type": "unmatched"} | u.model_dump(mode="json") for u in response.unmatched),
-            {"type": "summary"} | response.summary.model_dump(mode="json"),
-        ]
-        return "".join(_json(line, indent=None) + "\n" for line in lines)
+        return _jsonl(
+            ("circle", response.circles),
+            ("unmatched", response.unmatched),
+            ("summary", [response.summary]),
+        )
     header = [
         "circle",
         "leader_id",

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from matchsvc import schemas
 from matchsvc.explain import unmatched_summary
 from matchsvc.fileio._formats import Format, InputFileError, file_format
@@ -36,6 +38,21 @@ def _json(value: Any, *, indent: int | None) -> str:
     separators = None if indent is not None else (",", ":")
     return json.dumps(
         value, ensure_ascii=False, allow_nan=False, indent=indent, separators=separators
+    )
+
+
+def _body(response: BaseModel) -> str:
+    """A response body as an indented JSON file."""
+    return _json(response.model_dump(mode="json"), indent=2) + "\n"
+
+
+def _jsonl(*sections: tuple[str, Iterable[BaseModel]]) -> str:
+    """One JSON object per line: each model of each ``(type, models)`` section, in order,
+    with ``"type": type`` first."""
+    return "".join(
+        _json({"type": kind} | model.model_dump(mode="json"), indent=None) + "\n"
+        for kind, models in sections
+        for model in models
     )
 
 
@@ -98,16 +115,15 @@ def render_match(response: schemas.MatchResponse, fmt: Format) -> str:
       summary are empty with ``explain: false``).
     """
     if fmt == "json":
-        return _json(response.model_dump(mode="json"), indent=2) + "\n"
+        return _body(response)
     if fmt == "jsonl":
-        lines = [
-            *({"type": "match"} | m.model_dump(mode="json") for m in response.matches),
-            *({"type": "unmatched"} | u.model_dump(mode="json") for u in response.unmatched),
-            *({"type": "mentor"} | m.model_dump(mode="json") for m in response.mentors),
-            *({"type": "mentee"} | g.model_dump(mode="json") for g in response.mentees),
-            {"type": "summary"} | response.summary.model_dump(mode="json"),
-        ]
-        return "".join(_json(line, indent=None) + "\n" for line in lines)
+        return _jsonl(
+            ("match", response.matches),
+            ("unmatched", response.unmatched),
+            ("mentor", response.mentors),
+            ("mentee", response.mentees),
+            ("summary", [response.summary]),
+        )
     facets = _facet_names(m.explanation for m in response.matches)
     gaps = {g.mentee_id: g for g in response.mentees}
     header = [
@@ -164,7 +180,7 @@ def render_recommend(response: schemas.RecommendResponse, fmt: Format) -> str:
       feasible mentor gets one row with only ``mentee_id``.
     """
     if fmt == "json":
-        return _json(response.model_dump(mode="json"), indent=2) + "\n"
+        return _body(response)
     if fmt == "jsonl":
         return "".join(
             _json({"mentee_id": r.mentee_id} | rec.model_dump(mode="json"), indent=None) + "\n"
@@ -216,14 +232,13 @@ def render_rematch(response: schemas.RematchResponse, fmt: Format) -> str:
       explain the pair after the re-match; empty where there is none).
     """
     if fmt == "json":
-        return _json(response.model_dump(mode="json"), indent=2) + "\n"
+        return _body(response)
     if fmt == "jsonl":
-        lines = [
-            *({"type": "action"} | a.model_dump(mode="json") for a in response.actions),
-            *({"type": "mentor"} | m.model_dump(mode="json") for m in response.mentors),
-            {"type": "summary"} | response.summary.model_dump(mode="json"),
-        ]
-        return "".join(_json(line, indent=None) + "\n" for line in lines)
+        return _jsonl(
+            ("action", response.actions),
+            ("mentor", response.mentors),
+            ("summary", [response.summary]),
+        )
     facets = _facet_names(a.explanation for a in response.actions)
     header = [
         "mentee_id",
@@ -257,12 +272,12 @@ def render_rematch(response: schemas.RematchResponse, fmt: Format) -> str:
 
 def render_learn(response: schemas.LearnResponse) -> str:
     """The text of a learning result file: the ``POST /learn`` response body (indented JSON)."""
-    return _json(response.model_dump(mode="json"), indent=2) + "\n"
+    return _body(response)
 
 
 def render_audit(response: schemas.AuditResponse) -> str:
     """The text of an audit result file: the ``POST /audit`` response body (indented JSON)."""
-    return _json(response.model_dump(mode="json"), indent=2) + "\n"
+    return _body(response)
 
 
 def check_output(path: Path, *, allowed: Iterable[Format] = ("csv", "json", "jsonl")) -> Format:
