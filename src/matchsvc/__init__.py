@@ -14,11 +14,16 @@ The Python door to the same engine the HTTP API and the CLI use::
 
     # One pool of peers: exact pairs, or circles (matchsvc.CircleOptions(min_size=3, ...)).
     pairs = engine.peer(people, matchsvc.PeerOptions(mutual="min"))
+
+    # Learn facet weights from past pairs' feedback; audit a match across groups.
+    learned = engine.learn(mentees, mentors, feedback, declined, matchsvc.MatchOptions())
+    audit = engine.audit(mentees, mentors, report_pairs, options, attributes=["region"])
 """
 
 from __future__ import annotations
 
-from matchsvc.assignment import Assignment, assign
+from matchsvc.assignment import Assignment, GroupFloor, assign
+from matchsvc.audit import AuditReport, HistoryPair
 from matchsvc.config import Settings, load_settings
 from matchsvc.engine import Engine
 from matchsvc.errors import (
@@ -30,10 +35,14 @@ from matchsvc.errors import (
     NotFoundError,
     TimeBudgetExceededError,
 )
+from matchsvc.learning import LearnResult
 from matchsvc.pipelines import (
+    AuditSettings,
     CircleOptions,
     CirclesReport,
     CurrentPair,
+    Feedback,
+    LearnSettings,
     MatchOptions,
     MatchReport,
     PastPair,
@@ -49,6 +58,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Assignment",
+    "AuditReport",
+    "AuditSettings",
     "Availability",
     "CircleOptions",
     "CirclesReport",
@@ -58,8 +69,13 @@ __all__ = [
     "Criterion",
     "CurrentPair",
     "Engine",
+    "Feedback",
+    "GroupFloor",
+    "HistoryPair",
     "InfeasibleError",
     "InvalidInputError",
+    "LearnResult",
+    "LearnSettings",
     "LimitExceededError",
     "MatchOptions",
     "MatchReport",
