@@ -643,3 +643,44 @@ def test_empty_problems() -> None:
     assert res.assignment.n_matched == 0 and res.groups == ()
     with pytest.raises(FloorInfeasibleError, match="at most 0 can be matched"):
         assign_group_fair(np.zeros((2, 0)), {"g": [1, 1]}, [GroupFloor("g", min_matched_share=1)])
+
+
+@pytest.mark.parametrize(
+    ("groups", "rules", "field", "text"),
+    [
+        (HAND_GROUPS, [{"attribute": "team"}], "fairness[0]", "got dict"),
+        ({}, [GroupFloor("team", min_matched_share=0.5)], "fairness[0].attribute", "(known: none)"),
+        (HAND_GROUPS, [GroupFloor("team")], "fairness[0]", "(got 0)"),
+        (HAND_GROUPS, [GroupFloor("team", max_share_gap=2.0)], "fairness[0].max_share_gap", "2.0"),
+        ({"team": ["A"]}, [GroupFloor("team", min_matched_share=0.5)], "groups.team", "(1,)"),
+        (
+            {"team": np.array(["A", 1, "B", None], dtype=object)},
+            [GroupFloor("team", min_matched_share=0.5)],
+            "groups.team",
+            "with 'unknown' for a missing value",
+        ),
+    ],
+)
+def test_each_refusal_names_its_field(groups: object, rules: object, field: str, text: str) -> None:
+    with pytest.raises(InvalidInputError) as err:
+        _call(groups, rules)
+    assert err.value.field == field
+    assert text in err.value.message
+
+
+def test_floors_respect_min_score() -> None:
+    # Without min_score team B gets a slot; with 0.6 none of B's pairs is allowed.
+    rule = [GroupFloor("team", min_matched_share=0.5)]
+    assert assign_group_fair(HAND, HAND_GROUPS, rule).groups[1].matched == 1
+    with pytest.raises(FloorInfeasibleError, match="at most 0 can be matched even with no"):
+        assign_group_fair(HAND, HAND_GROUPS, rule, min_score=0.6)
+
+
+def test_relative_form_refusal_states_the_overall_share() -> None:
+    s = np.array([[0.5, 0.5], [0.4, 0.0], [0.3, 0.0]])
+    ok = np.array([[True, True], [True, False], [True, False]])
+    groups = {"a": ["x", "y", "x"], "b": ["p", "p", "q"]}
+    rules = [GroupFloor("a", max_share_gap=0.0), GroupFloor("b", min_matched_share=0.5)]
+    with pytest.raises(FloorInfeasibleError) as err:
+        assign_group_fair(s, groups, rules, allowed=ok)
+    assert "overall share 0.6667" in err.value.message
