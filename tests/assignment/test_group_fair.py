@@ -580,6 +580,10 @@ def test_several_attributes_beyond_the_limit_are_refused() -> None:
     with pytest.raises(LimitExceededError, match="over 6 allowed pairs") as err:
         assign_group_fair(CROSS, CROSS_GROUPS, CROSS_RULES, capacity=3, milp_limit=5)
     assert err.value.field == "fairness"
+    assert "combine the attributes into one (e.g. 'region/gender')" in err.value.message
+    # the limit itself is allowed: 6 pairs, milp_limit=6
+    res = assign_group_fair(CROSS, CROSS_GROUPS, CROSS_RULES, capacity=3, milp_limit=6)
+    assert res.method == "milp+flow"
 
 
 # -- input validation: one test per branch -----------------------------------------------------
