@@ -191,3 +191,53 @@ def test_slot_holders_index_both_ways() -> None:
 def test_summary_of_a_reason_without_best_mentors() -> None:
     reason = UnmatchedReason("ann", 1, "capacity_exhausted", 0, {}, (), None)
     assert unmatched_summary(reason) == "ann still needs 1 mentor: all 0 feasible mentors are full."
+
+
+def test_the_whole_sentence_of_a_top_choice() -> None:
+    p = problem(MENTEES, MENTORS)
+    e = explain_pair(p, holders(p, [(0, 0)]), 0, 0)
+    assert e.summary == (
+        "x is ann's top choice (score 1.00); strongest on skills (1.00), e.g. 'k0' ~ 'k0'; "
+        "shares en."
+    )
+
+
+def test_a_pair_with_nothing_to_compare_says_so_and_names_what_is_missing() -> None:
+    p = problem([person("ann", [])], [person("x", [])])
+    e = explain_pair(p, holders(p, [(0, 0)]), 0, 0)
+    assert e.summary == (
+        "x is ann's top choice (score 0.00); no data to compare; missing skills, goals."
+    )
+
+
+def test_a_facet_of_weight_zero_is_never_called_missing() -> None:
+    p = problem([person("ann", [0])], [person("x", [0])])  # communication weighs 0
+    e = explain_pair(p, holders(p, [(0, 0)]), 0, 0)
+    assert e.facets["communication"].missing
+    assert e.summary.endswith("; missing goals.")
+
+
+def test_equal_contributions_name_the_facet_by_name_order() -> None:
+    options = ScoringOptions(weights=MappingProxyType({"skills": 0.5, "goals": 0.5}))
+    p = MatchProblem.build(
+        [person("ann", [0], goal=9)],
+        [person("x", [0], goal=9)],
+        options,
+        EmbeddingCache(TokenEncoder(), None),
+    )
+    e = explain_pair(p, holders(p, [(0, 0)]), 0, 0)
+    assert e.facets["skills"].contribution == pytest.approx(e.facets["goals"].contribution)
+    assert "; strongest on skills (1.00), e.g. 'k0' ~ 'k0'." in e.summary
+
+
+def test_a_full_mentor_lists_its_three_best_holders_and_a_tie_is_not_called_better() -> None:
+    # ann's score with x and with y is the same (0.42): x ranks first by mentor order, and is
+    # full with four holders, of whom the sentence names three.
+    mentees = [person(f"m{k}", [0]) for k in range(4)] + [person("ann", [0, 1])]
+    p = problem(mentees, [person("x", [0], capacity=4), person("y", [1, 5])])
+    e = explain_pair(p, holders(p, [(0, 0), (1, 0), (2, 0), (3, 0), (4, 1)]), 4, 1)
+    assert e.summary.endswith(
+        "Equally-scoring x (0.42) was full (m0 0.80, m1 0.80, m2 0.80); taking a slot there "
+        "would lower the programme's total."
+    )
+    assert e.best_not_given is not None and len(e.best_not_given.held_by) == 4

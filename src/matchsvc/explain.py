@@ -279,8 +279,10 @@ def _summary(
     sentence = "; ".join(parts) + "."
     if forgone is not None and forgone.reason == "at_capacity":
         held = ", ".join(f"{h.mentee_id} {h.score:.2f}" for h in forgone.held_by[:3])
+        # a tie ranks by mentor order: the forgone mentor may score the same, not better
+        better = "Better" if forgone.score > float(comp.scores[i, j]) else "Equally"
         sentence += (
-            f" Better-scoring {forgone.mentor_id} ({forgone.score:.2f}) was full ({held}); "
+            f" {better}-scoring {forgone.mentor_id} ({forgone.score:.2f}) was full ({held}); "
             "taking a slot there would lower the programme's total."
         )
     return sentence
