@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -318,3 +319,56 @@ def test_warm_starts_and_their_cold_fallback_are_exercised(
         rounds += r.stats.rounds - 1
     cold = sum("cold" in rec.getMessage() for rec in caplog.records)
     assert rounds > 20 and cold > 0
+
+
+def _asym(value: float, scale: float = 1.0, dtype: type = np.float64) -> npt.NDArray[np.floating]:
+    return np.array([[0.0, scale], [scale + value, 0.0]], dtype=dtype)
+
+
+@pytest.mark.parametrize(
+    ("call", "field", "text"),
+    [
+        (lambda: assign_peers(np.array([["a", "b"], ["c", "d"]])), "scores", "got dtype <U1"),
+        (lambda: assign_peers(np.array([[0, 1j], [1j, 0]])), "scores", "real numbers"),
+        (lambda: assign_peers(np.array([[0, np.inf], [np.inf, 0]])), "scores", "inf at (0, 1)"),
+        (
+            lambda: assign_peers(_asym(1.0)),
+            "scores",
+            "scores[0, 1] = 1.0 but scores[1, 0] = 2.0; pass (S + S.T) / 2 or combine both "
+            "directions first",
+        ),
+        (
+            lambda: assign_peers(np.zeros((2, 2)), allowed=np.array([[0, 1], [0, 0]], bool)),
+            "allowed",
+            "allowed[0, 1] = True but allowed[1, 0] = False; pass allowed & allowed.T",
+        ),
+        (
+            lambda: assign_peers(np.zeros((2, 2)), allowed=np.ones((2, 2))),
+            "allowed",
+            "pass e.g. np.asarray(allowed, dtype=bool)",
+        ),
+        (
+            lambda: assign_peers(np.zeros((2, 2)), allowed=np.ones((3, 3), bool)),
+            "allowed",
+            "pass an (2, 2) mask",
+        ),
+        (lambda: assign_peers(np.zeros((2, 2)), min_score=True), "min_score", "got True"),
+        (lambda: assign_peers(RowBlocks(np.zeros((3, 4)))), "scores", "got (3, 4)"),
+        (lambda: assign_peers(BadShape(np.zeros((4, 4)))), "scores", "expected (4, 4)"),
+    ],
+)
+def test_each_refusal_names_its_field(call: Any, field: str, text: str) -> None:
+    with pytest.raises(InvalidInputError) as e:
+        call()
+    assert e.value.field == field
+    assert text in e.value.message
+
+
+def test_symmetry_tolerance_scales_with_the_largest_score_and_the_dtype() -> None:
+    assert assign_peers(_asym(0.5e-9)).n_pairs == 1  # within 1e-9 of the largest |score| (1)
+    with pytest.raises(InvalidInputError, match="symmetric"):
+        assign_peers(_asym(1.5e-9))
+    assert assign_peers(_asym(0.5e-6, scale=1000.0)).n_pairs == 1  # 1e-9 x 1000
+    with pytest.raises(InvalidInputError, match="symmetric"):
+        assign_peers(_asym(1.5e-6, scale=1000.0))
+    assert assign_peers(_asym(2.4e-7, dtype=np.float32)).n_pairs == 1  # float32: 1e-6

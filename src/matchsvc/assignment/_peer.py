@@ -189,8 +189,8 @@ def _dense(scores: Any) -> tuple[FloatArray, bool]:
             r, c = (int(x) for x in np.unravel_index(int(np.argmax(diff)), diff.shape))
             raise InvalidInputError(
                 f"scores must be symmetric (a pair has one score): scores[{r}, {c}] = "
-                f"{out[r, c]!r} but scores[{c}, {r}] = {out[c, r]!r}; pass (S + S.T) / 2 or "
-                "combine both directions first",
+                f"{float(out[r, c])!r} but scores[{c}, {r}] = {float(out[c, r])!r}; pass "
+                "(S + S.T) / 2 or combine both directions first",
                 field="scores",
             )
     return out, single
