@@ -241,3 +241,16 @@ def test_a_full_mentor_lists_its_three_best_holders_and_a_tie_is_not_called_bett
         "would lower the programme's total."
     )
     assert e.best_not_given is not None and len(e.best_not_given.held_by) == 4
+
+
+def test_the_strongest_facet_is_the_largest_contribution_not_the_last_name() -> None:
+    options = ScoringOptions(weights=MappingProxyType({"skills": 0.2, "goals": 0.8}))
+    p = MatchProblem.build(
+        [person("ann", [0, 1], goal=9)],
+        [person("y", [1, 5], goal=9)],
+        options,
+        EmbeddingCache(TokenEncoder(), None),
+    )
+    e = explain_pair(p, holders(p, [(0, 0)]), 0, 0)
+    assert e.facets["goals"].contribution > e.facets["skills"].contribution
+    assert "; strongest on goals (1.00)." in e.summary  # no skill example: goals lead
