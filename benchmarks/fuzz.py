@@ -43,7 +43,7 @@ LIMITS = {"MATCHSVC_MAX_MENTEES": "40", "MATCHSVC_MAX_MENTORS": "40"}
 
 
 def run_schemathesis(
-    base_url: str, *, seed: int, max_examples: int, out: Path, max_time: float | None = None
+    base_url: str, *, seed: int, max_examples: int, out: Path, max_time: int | None = None
 ) -> Path:
     """Run schemathesis against ``base_url``; returns the path of its NDJSON report."""
     out.mkdir(parents=True, exist_ok=True)
@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=1, help="schemathesis seed (1)")
     parser.add_argument("--max-examples", type=int, default=120, help="cases per operation")
-    parser.add_argument("--max-time", type=float, default=None, help="seconds for the whole run")
+    parser.add_argument("--max-time", type=int, default=None, help="seconds for the whole run")
     parser.add_argument("--out", type=Path, default=Path("bench-out/fuzz"), help="output dir")
     parser.add_argument("--fake-encoder", action="store_true", help="the tests' hashing encoder")
     args = parser.parse_args(argv)
@@ -162,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
                 seconds = time.monotonic() - start
             finally:
                 stop(process, timeout=30)
+    if not report.is_file():  # schemathesis refused its arguments or crashed: say why
+        print((args.out / "schemathesis.txt").read_text()[-2000:], file=sys.stderr)
+        return 2
     summary = summarise(report, args.seed) | {
         "seconds": seconds,
         "load": [round(x, 2) for x in (*load, *os.getloadavg())],
