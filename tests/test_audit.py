@@ -256,3 +256,11 @@ def test_rejects_duplicate_ids() -> None:
 def test_rejects_bad_history(pair: HistoryPair, match: str) -> None:
     with pytest.raises(InvalidInputError, match=match):
         _report(history=[pair])
+
+
+def test_a_programme_without_mentors_is_audited_not_refused() -> None:
+    # the fuzzer's case: argmax over zero mentors raised a ValueError (a 500 through /audit)
+    r = audit(["a", "b", "c"], [], np.zeros((0, 2), int), scores=np.zeros((3, 0)),
+              mentee_groups={"g": ["x", "x", "y"]})  # fmt: skip
+    assert (r.mentees, r.mentors, r.matched, r.matched_share) == (3, 0, 0, 0.0)
+    assert [g.top_choice_share for g in r.groups] == [None, None]  # nobody has a top choice

@@ -349,6 +349,15 @@ def test_a_match_job_has_a_report(client: TestClient) -> None:
     unknown = client.get(f"/jobs/{job['id']}/report", params={"attributes": "nope"})
     assert unknown.status_code == 422
     assert unknown.json()["errors"][0]["field"] == "attributes[0]"
+    # a name longer than an attribute name may be (the fuzzer's 500), and too many names
+    long = client.get(f"/jobs/{job['id']}/report", params={"attributes": "region," + "a" * 101})
+    assert long.status_code == 422, long.text
+    assert long.json()["errors"][0]["field"] == "attributes[1]"
+    many = client.get(
+        f"/jobs/{job['id']}/report", params={"attributes": ",".join("abcdefghijklmnopq")}
+    )
+    assert many.status_code == 413, many.text
+    assert many.json()["errors"][0]["field"] == "attributes"
     assert client.get("/jobs/no-such-job/report").status_code == 404
 
 

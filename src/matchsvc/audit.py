@@ -378,9 +378,9 @@ def _pair_scores_and_top(
                 field="scores",
             )
         masked = np.where(ok, blk, -np.inf)
-        arg = masked.argmax(axis=1)  # first maximum: ties to the lowest mentor index
-        has = ok.any(axis=1)
-        top[i0:i1] = np.where(has, arg, -1)
+        if m:  # with no mentor every top stays -1 (argmax of nothing is an error)
+            arg = masked.argmax(axis=1)  # first maximum: ties to the lowest mentor index
+            top[i0:i1] = np.where(ok.any(axis=1), arg, -1)
         lo, hi = int(starts[b]), int(starts[b + 1])
         out[order[lo:hi]] = blk[sp[lo:hi, 0] - i0, sp[lo:hi, 1]]
     return out, top

@@ -28,13 +28,13 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.types import Receive, Scope, Send
 
-from matchsvc import schemas, service
+from matchsvc import bounds, schemas, service
 from matchsvc.api.middleware import CpuGate
 from matchsvc.api.problems import PROBLEM_JSON
 from matchsvc.api.routes import request_budget, require_api_key
 from matchsvc.config import Settings
 from matchsvc.engine import Engine
-from matchsvc.errors import ConflictError, MatchsvcError
+from matchsvc.errors import ConflictError, LimitExceededError, MatchsvcError
 from matchsvc.jobs import (
     JOBS_FILE,
     Clock,
@@ -361,7 +361,10 @@ def get_job_result(job_id: str, runner: RunnerDep) -> Response:
     return Response(runner.store.result(job_id), media_type="application/json")
 
 
-Attribute = Annotated[str, Query(min_length=1, max_length=200)]
+# one name, or several separated by commas: each name is checked as in POST /audit
+Attribute = Annotated[
+    str, Query(min_length=1, max_length=(bounds.MAX_NAME_LENGTH + 1) * bounds.MAX_AUDIT_ATTRIBUTES)
+]
 
 
 def _report_of(runner: JobRunner, job_id: str, attributes: list[str]) -> str:
@@ -384,13 +387,24 @@ def _report_of(runner: JobRunner, job_id: str, attributes: list[str]) -> str:
             field="job_id",
         ) from None
     names = [name.strip() for value in attributes for name in value.split(",") if name.strip()]
-    body = schemas.AuditRequest(
-        mentees=request.mentees,
-        mentors=request.mentors,
-        match=match,
-        options=request.options,
-        attributes=names,
-    )
+    if len(names) > bounds.MAX_AUDIT_ATTRIBUTES:
+        raise LimitExceededError(
+            f"attributes names {len(names)} attributes; a report takes at most "
+            f"{bounds.MAX_AUDIT_ATTRIBUTES}",
+            field="attributes",
+        )
+    try:
+        body = schemas.AuditRequest(
+            mentees=request.mentees,
+            mentors=request.mentors,
+            match=match,
+            options=request.options,
+            attributes=names,
+        )
+    except ValidationError as exc:  # a name the audit refuses (e.g. a lone surrogate)
+        raise RequestValidationError(
+            [{**e, "loc": ("query", *e["loc"])} for e in exc.errors(include_url=False)]
+        ) from None
     with request_budget(runner.engine, "audit", len(body.mentees), len(body.mentors), body):
         return service.run_report(runner.engine, body, title=f"Matching report of job {job_id}")
 
