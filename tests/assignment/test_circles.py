@@ -235,33 +235,59 @@ def test_pricing_kernel_matches_enumeration() -> None:
 
 
 @pytest.mark.parametrize(
-    ("kw", "match"),
+    ("kw", "match", "field"),
     [
-        ({"min_size": 1}, "min_size must be an integer >= 2"),
-        ({"max_size": 2.5}, "max_size must be an integer"),
-        ({"min_size": 4, "max_size": 3}, "exceeds max_size"),
-        ({"seed": -1}, "seed must be an integer >= 0"),
-        ({"rounds": -1}, "rounds must be an integer >= 0"),
-        ({"bound_rounds": -1}, "bound_rounds must be an integer >= 0"),
-        ({"bound_candidates": 0}, "bound_candidates must be an integer >= 1"),
-        ({"leader_capacity": [1]}, "leader_capacity was given without leader_scores"),
-        ({"leader_scores": np.zeros((3, 2))}, r"leader_scores must be \(n_people, n_leaders\)"),
-        ({"leader_scores": np.full((4, 2), np.nan)}, "leader_scores contains nan"),
-        ({"leader_scores": np.zeros((4, 2), dtype=bool)}, "leader_scores must be real"),
-        ({"leader_scores": np.zeros((4, 2)), "leader_capacity": [1]}, "has 1 entries"),
-        ({"leader_scores": np.zeros((4, 2)), "leader_capacity": [1, -1]}, "is negative"),
-        ({"leader_scores": np.zeros((4, 2)), "leader_capacity": [1.5, 1]}, "integers"),
+        ({"min_size": 1}, "min_size must be an integer >= 2", "min_size"),
+        ({"max_size": 2.5}, "max_size must be an integer", "max_size"),
+        ({"min_size": 4, "max_size": 3}, "exceeds max_size", "min_size"),
+        ({"seed": -1}, "seed must be an integer >= 0", "seed"),
+        ({"rounds": -1}, "rounds must be an integer >= 0", "rounds"),
+        ({"bound_rounds": -1}, "bound_rounds must be an integer >= 0", "bound_rounds"),
+        ({"bound_candidates": 0}, "bound_candidates must be an integer >= 1", "bound_candidates"),
+        (
+            {"leader_capacity": [1]},
+            "leader_capacity was given without leader_scores",
+            "leader_capacity",
+        ),
+        (
+            {"leader_scores": np.zeros((3, 2))},
+            r"leader_scores must be \(n_people, n_leaders\)",
+            "leader_scores",
+        ),
+        ({"leader_scores": np.full((4, 2), np.nan)}, "leader_scores contains nan", "leader_scores"),
+        (
+            {"leader_scores": np.zeros((4, 2), dtype=bool)},
+            "leader_scores must be real",
+            "leader_scores",
+        ),
+        (
+            {"leader_scores": np.zeros((4, 2)), "leader_capacity": [1]},
+            "has 1 entries",
+            "leader_capacity",
+        ),
+        (
+            {"leader_scores": np.zeros((4, 2)), "leader_capacity": [1, -1]},
+            "is negative",
+            "leader_capacity",
+        ),
+        (
+            {"leader_scores": np.zeros((4, 2)), "leader_capacity": [1.5, 1]},
+            "integers",
+            "leader_capacity",
+        ),
         (
             {"leader_scores": np.zeros((4, 2)), "leader_allowed": np.ones((4, 2))},
             "leader_allowed must be a bool",
+            "leader_allowed",
         ),
     ],
 )
-def test_rejects(kw: dict[str, object], match: str) -> None:
+def test_rejects(kw: dict[str, object], match: str, field: str) -> None:
     args: dict[str, object] = {"min_size": 2, "max_size": 3}
     args.update(kw)
-    with pytest.raises(InvalidInputError, match=match):
+    with pytest.raises(InvalidInputError, match=match) as err:
         form_circles(np.zeros((4, 4)), **args)  # type: ignore[arg-type]
+    assert err.value.field == field
 
 
 def test_rejects_block_source() -> None:
@@ -278,3 +304,22 @@ def test_rejects_block_source() -> None:
 def test_rejects_asymmetric_scores() -> None:
     with pytest.raises(InvalidInputError, match="symmetric"):
         form_circles(np.triu(np.ones((4, 4)), 1), 2, 2)
+
+
+def test_circle_scores_are_sums_of_the_inputs_pair_scores_and_the_result_says_how() -> None:
+    rng = np.random.default_rng(7)
+    w = _sym(rng.random((12, 12)))
+    res = form_circles(w, 3, 4, seed=1)
+    for k in range(res.scores.size):
+        members = res.members[res.circle_ptr[k] : res.circle_ptr[k + 1]]
+        want = sum(w[x, y] for x, y in itertools.combinations(members.tolist(), 2))
+        assert res.scores[k] == pytest.approx(want)
+    assert res.total == pytest.approx(float(res.scores.sum()))
+    assert res.bound_method == "set_partition_lp"
+    assert res.total <= res.upper_bound + 1e-9
+    assert res.gap == pytest.approx((res.upper_bound - res.total) / abs(res.upper_bound))
+    assert res.stats.seconds_heuristic >= 0 and res.stats.seconds_bound >= 0
+    lead = rng.random((12, 3))
+    led = form_circles(w, 3, 4, leader_scores=lead, leader_capacity=[1, 1, 1])
+    assert led.bound_method == "set_partition_lp+leader_transport"
+    assert led.leaders is not None and sorted(led.leaders.tolist()) == [0, 1, 2]
