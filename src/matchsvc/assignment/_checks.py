@@ -1,4 +1,5 @@
-"""The range check every score block passes, whichever solver or source it comes from."""
+"""The checks every score array passes, whichever solver or source it comes from: real
+numbers (:func:`check_real`), then finite and within range (:func:`check_scores`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,18 @@ from matchsvc.assignment._scan import first_out_of_range
 from matchsvc.bounds import MAX_ABS_SCORE
 from matchsvc.errors import InvalidInputError
 
-__all__ = ["check_scores"]
+__all__ = ["check_real", "check_scores"]
+
+
+def check_real(arr: npt.NDArray[np.generic], field: str) -> None:
+    """Raise InvalidInputError (``field``) unless ``arr`` holds real numbers (not bool, complex,
+    text or objects)."""
+    if (
+        arr.dtype == np.bool_
+        or not np.issubdtype(arr.dtype, np.number)
+        or np.issubdtype(arr.dtype, np.complexfloating)
+    ):
+        raise InvalidInputError(f"{field} must be real numbers, got dtype {arr.dtype}", field=field)
 
 
 def check_scores(block: npt.NDArray[np.floating], row0: int = 0) -> None:

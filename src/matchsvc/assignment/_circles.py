@@ -18,6 +18,7 @@ import numpy.typing as npt
 from scipy.optimize import linprog
 from scipy.sparse import csc_matrix
 
+from matchsvc.assignment._checks import check_real
 from matchsvc.assignment._circles_kernel import best_circles, local_search, perturb, resplit
 from matchsvc.assignment._peer import assign_peers, validate_peer
 from matchsvc.errors import InvalidInputError
@@ -139,14 +140,7 @@ def _leaders(
             f"leader_scores must be (n_people, n_leaders) = ({n}, L), got shape {ls.shape}",
             field="leader_scores",
         )
-    if (
-        ls.dtype == np.bool_
-        or not np.issubdtype(ls.dtype, np.number)
-        or np.issubdtype(ls.dtype, np.complexfloating)
-    ):
-        raise InvalidInputError(
-            f"leader_scores must be real numbers, got dtype {ls.dtype}", field="leader_scores"
-        )
+    check_real(ls, "leader_scores")
     lsf = np.ascontiguousarray(ls, dtype=np.float64)
     if not np.isfinite(lsf).all():
         r, c = (int(x) for x in np.argwhere(~np.isfinite(lsf))[0])

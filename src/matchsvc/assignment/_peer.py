@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matchsvc.assignment._blossom import solve_blossom
+from matchsvc.assignment._checks import check_real
 from matchsvc.assignment._peer_scan import pair_reduced, peer_price_scan, peer_top_scan, uf_find
 from matchsvc.assignment._types import BlockScores
 from matchsvc.errors import InvalidInputError
@@ -162,14 +163,7 @@ def _dense(scores: Any) -> tuple[FloatArray, bool]:
             f"{arr.shape}",
             field="scores",
         )
-    if (
-        arr.dtype == np.bool_
-        or not np.issubdtype(arr.dtype, np.number)
-        or np.issubdtype(arr.dtype, np.complexfloating)
-    ):
-        raise InvalidInputError(
-            f"scores must be real numbers, got dtype {arr.dtype}", field="scores"
-        )
+    check_real(arr, "scores")
     single = arr.dtype in (np.float32, np.float16)
     out = np.array(arr, dtype=np.float64, order="C")
     n = out.shape[0]

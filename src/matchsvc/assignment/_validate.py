@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from matchsvc.assignment._checks import check_scores
+from matchsvc.assignment._checks import check_real, check_scores
 from matchsvc.assignment._types import BlockScores, Problem
 from matchsvc.bounds import MAX_ABS_SCORE, MAX_COUNT
 from matchsvc.errors import InvalidInputError
@@ -68,14 +68,7 @@ def _dense_scores(scores: Any) -> npt.NDArray[np.float64]:
             f"scores must be 2-D (n_mentees x n_mentors), got {arr.ndim}-D shape {arr.shape}",
             field="scores",
         )
-    if (
-        arr.dtype == np.bool_
-        or not np.issubdtype(arr.dtype, np.number)
-        or np.issubdtype(arr.dtype, np.complexfloating)
-    ):
-        raise InvalidInputError(
-            f"scores must be real numbers, got dtype {arr.dtype}", field="scores"
-        )
+    check_real(arr, "scores")
     out = np.ascontiguousarray(arr, dtype=np.float64)
     check_scores(out)
     return out
