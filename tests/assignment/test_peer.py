@@ -372,3 +372,10 @@ def test_symmetry_tolerance_scales_with_the_largest_score_and_the_dtype() -> Non
     with pytest.raises(InvalidInputError, match="symmetric"):
         assign_peers(_asym(1.5e-6, scale=1000.0))
     assert assign_peers(_asym(2.4e-7, dtype=np.float32)).n_pairs == 1  # float32: 1e-6
+
+
+def test_scores_beyond_the_magnitude_limit_are_refused_as_for_assign() -> None:
+    s = np.array([[0.0, 2e9], [2e9, 0.0]])
+    with pytest.raises(InvalidInputError, match="beyond the magnitude limit") as e:
+        assign_peers(s)
+    assert e.value.field == "scores"

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matchsvc.assignment._blossom import solve_blossom
-from matchsvc.assignment._checks import check_real
+from matchsvc.assignment._checks import check_real, check_scores
 from matchsvc.assignment._peer_scan import pair_reduced, peer_price_scan, peer_top_scan, uf_find
 from matchsvc.assignment._types import BlockScores
 from matchsvc.errors import InvalidInputError
@@ -168,13 +168,7 @@ def _dense(scores: Any) -> tuple[FloatArray, bool]:
     out = np.array(arr, dtype=np.float64, order="C")
     n = out.shape[0]
     np.fill_diagonal(out, 0.0)  # the diagonal is ignored (a person is no partner of themself)
-    bad = ~np.isfinite(out)
-    if bad.any():
-        r, c = (int(x) for x in np.argwhere(bad)[0])
-        raise InvalidInputError(
-            f"scores contains {out[r, c]} at ({r}, {c}); use allowed=False to forbid a pair",
-            field="scores",
-        )
+    check_scores(out)  # finite and within the magnitude limit, as for every other solver
     if n > 1:
         scale = max(1.0, float(np.abs(out).max()))
         diff = np.abs(out - out.T)
