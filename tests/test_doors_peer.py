@@ -3,7 +3,6 @@ the same bad input refused by each with the same field (the jobs prefix ``payloa
 
 from __future__ import annotations
 
-import copy
 import csv
 import io
 import json
@@ -25,6 +24,7 @@ from matchsvc.pipelines import CircleOptions, PeerOptions, peer_circles, peer_ma
 from matchsvc.profiles import Profile
 from matchsvc.scoring import EmbeddingCache
 from tests.fakes import FakeEncoder
+from tests.test_doors import _post, _set
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 PATHS = {"match": "/peer/match", "circles": "/peer/circles"}
@@ -39,19 +39,6 @@ BASE: dict[str, Any] = {
     ]
 }
 LED = {**BASE, "leaders": [{"id": "lee", "skills": ["python"], "capacity": 1}]}
-
-
-def _set(body: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
-    out = copy.deepcopy(body)
-    *parents, last = path.split(".")
-    node: Any = out
-    for part in parents:
-        node = node[int(part)] if part.isdigit() else node.setdefault(part, {})
-    if last.isdigit():
-        node[int(last)] = value
-    else:
-        node[last] = value
-    return out
 
 
 CASES: list[tuple[str, str, dict[str, Any], str]] = [
@@ -93,11 +80,6 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("peer-doors"))
     with TestClient(create_app(settings, encoder=FakeEncoder())) as test_client:
         yield test_client
-
-
-def _post(client: TestClient, path: str, body: dict[str, Any]) -> Any:
-    content = json.dumps(body).encode("utf-8", "surrogatepass")
-    return client.post(path, content=content, headers={"content-type": "application/json"})
 
 
 @pytest.mark.parametrize(("name", "mode", "body", "field"), CASES, ids=IDS)
