@@ -75,6 +75,10 @@ fuzz: $(STAMP) ## Long schemathesis pass on a real server (SEED=1 EXAMPLES=60 FU
 # MUTATE selects mutants by name glob, e.g. make mutate MUTATE='matchsvc.assignment.*'.
 MUTATE      ?=
 MUTATE_JOBS ?= 2
+# Workers are forked from a process that has run the model: thread pools (tokenizers, OpenMP)
+# do not survive a fork, so a worker that uses them would hang and read as "timeout".
+mutate mutate-survivors mutate-module: export TOKENIZERS_PARALLELISM := false
+mutate mutate-survivors mutate-module: export OMP_NUM_THREADS := 1
 mutate: $(STAMP) ## Mutation testing of assignment/, scoring/, explain.py (~1 h on 2 cores)
 	$(BIN)/mutmut run --max-children $(MUTATE_JOBS) $(foreach p,$(MUTATE),'$(p)') > mutants.log 2>&1 \
 		|| { tail -n 40 mutants.log; exit 1; }
@@ -98,7 +102,8 @@ mutate-report: ## Score per package and the surviving mutants of the last `make 
 # One module against its own tests, in its own cache (.mutate-runs/NAME): minutes, not hours.
 # The [tool.mutmut] section is replaced by MODULES (source paths/globs) and TESTS (pytest
 # paths); everything else is the project's. Re-running re-tests only changed functions and
-# runs new tests for stats; SURVIVORS=1 re-tests the last survivors (after adding tests).
+# runs new tests for stats; SURVIVORS=1 re-tests the last survivors (after adding tests),
+# SURVIVORS=timeout the mutants that timed out.
 # e.g. make mutate-module NAME=peer_verify MODULES=src/matchsvc/assignment/_peer_verify.py \
 #        TESTS='tests/assignment/test_peer_certificate.py tests/assignment/test_peer.py'
 NAME      ?= module
@@ -117,7 +122,8 @@ mutate-module: $(STAMP) ## One module with its own tests (NAME= MODULES= TESTS=,
 		echo 'also_copy = ["benchmarks/"]'; echo 'pytest_add_cli_args = ["-p", "no:cacheprovider"]'; \
 	} > $(MUTATE_RUN)/pyproject.toml
 	cd $(MUTATE_RUN) && $(abspath $(BIN))/mutmut run --max-children $(MUTATE_JOBS) $(if $(SURVIVORS),$$($(abspath \
-		$(BIN))/mutmut results | awk -F': ' '$$2 == "survived" || $$2 == "no tests" { sub(/^ +/, "", $$1); print $$1 }')) \
+		$(BIN))/mutmut results --all true | awk -F': ' -v want='$(SURVIVORS)' '(want == "timeout" && $$2 == \
+		"timeout") || (want != "timeout" && ($$2 == "survived" || $$2 == "no tests")) { sub(/^ +/, "", $$1); print $$1 }')) \
 		> mutants.log 2>&1 || { tail -n 40 mutants.log; exit 1; }
 	@cd $(MUTATE_RUN) && $(MAKE) --no-print-directory -f $(abspath Makefile) BIN=$(abspath $(BIN)) mutate-report
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +21,7 @@ from matchsvc.scoring import (
     ScoringOptions,
     build_compatibility,
 )
+from matchsvc.scoring._facets import jaccard_from_counts
 
 from .conftest import FakeEncoder
 
@@ -260,6 +262,59 @@ def test_soft_criteria_facets(embedder: EmbeddingCache) -> None:
     assert c.scores[0, 1] == pytest.approx((1 + 2 / 3) / 4)
     assert c.coverage(0, 1) == pytest.approx(0.75) and c.coverage(2, 0) == 0.0
     assert c.weights["goals"] == 0.0 and c.weights["skills"] == 0.25
+
+
+def test_criteria_on_the_mentor_side_bounds_and_empty_lists(embedder: EmbeddingCache) -> None:
+    """A mentor without the attribute, or with an empty list, is missing (NaN, pair kept when
+    hard); a gap's bounds are inclusive; "different" is the complement of "same"."""
+    mentees = [person("a", attributes={"dept": "eng", "years": 2, "tags": ("ml", "go")})]
+    mentors = [
+        person("x", attributes={"dept": "eng", "years": 4, "tags": ("ml",)}),  # gap 2 = min
+        person("y", attributes={"dept": "hr", "years": 7, "tags": ()}),  # gap 5 = max
+        person("z", attributes={"years": 8}),  # gap 6 > max; no dept, no tags
+        person("w", attributes={"dept": "eng", "years": 3, "tags": ("rust",)}),  # gap 1 < min
+    ]
+    soft = ScoringOptions(
+        weights={"skills": 1, "same": 1, "other": 1, "gap": 1, "tags": 1},
+        criteria=(
+            Criterion("same", "dept", "same"),
+            Criterion("other", "dept", "different"),
+            Criterion("gap", "years", "gap", min=2, max=5),
+            Criterion("tags", "tags", "overlap"),
+        ),
+    )
+    c = build_compatibility(mentees, mentors, soft, embedder)
+    nan = np.nan
+    np.testing.assert_array_equal(c.facets["same"], [[1, 0, nan, 1]])
+    np.testing.assert_array_equal(c.facets["other"], [[0, 1, nan, 0]])
+    np.testing.assert_array_equal(c.facets["gap"], [[1, 1, 0, 0]])
+    np.testing.assert_allclose(c.facets["tags"], [[0.5, nan, nan, 0.0]])
+    hard = ScoringOptions(
+        criteria=(
+            Criterion("same", "dept", "same", hard=True),
+            Criterion("tags", "tags", "overlap", hard=True),
+            Criterion("gap", "years", "gap", max=5, hard=True),
+        ),
+    )
+    c = build_compatibility(mentees, mentors, hard, embedder)
+    # y fails "same" (hr); w fails "tags" (no shared tag); z fails the gap (6 > 5) and is
+    # kept by the two criteria it has no value for.
+    np.testing.assert_array_equal(c.allowed, [[True, False, False, False]])
+    np.testing.assert_array_equal(c.removed["same"], [1])
+    np.testing.assert_array_equal(c.removed["tags"], [1])
+    np.testing.assert_array_equal(c.removed["gap"], [1])
+
+
+def test_jaccard_accepts_dense_and_sparse_rows_alike() -> None:
+    left = np.array([[1, 1, 0], [0, 0, 0]], dtype=np.float32)
+    right = np.array([[1, 0, 1], [0, 0, 0]], dtype=np.float32)
+    want_j = np.array([[1 / 3, 0.0], [0.0, 0.0]], dtype=np.float32)
+    want_i = np.array([[1.0, 0.0], [0.0, 0.0]], dtype=np.float32)
+    for lv, rv in [(left, right), (sp.csr_array(left), right), (left, sp.csr_array(right))]:
+        jaccard, inter = jaccard_from_counts(lv, rv)
+        assert jaccard.dtype == np.float32 and inter.dtype == np.float32
+        np.testing.assert_allclose(jaccard, want_j)
+        np.testing.assert_array_equal(inter, want_i)
 
 
 def test_whitespace_only_text_counts_as_missing(embedder: EmbeddingCache) -> None:
